@@ -1,0 +1,80 @@
+// `wasmkube up [APP] | --from FILE.wasm`: builds what is missing, serves the whole app locally, and
+// shuts down gracefully on SIGTERM/SIGINT (a second signal exits at once).
+
+import { resolve } from 'node:path';
+import { buildServices } from '../../app/build-services.ts';
+import { WasmkubeError } from '../../errors.ts';
+import { startHost } from '../../host/host.ts';
+import type { LogFormat, LogLevel } from '../../host/logger.ts';
+import { appManifestForSingleModule, loadManifest, parseListen } from '../../manifest/index.ts';
+import { progress } from '../output.ts';
+
+export interface UpFlags {
+  readonly from?: string;
+  readonly listen?: string;
+  readonly workers?: string;
+  readonly keepGoing?: boolean;
+  readonly build?: boolean;
+  readonly logFormat?: string;
+  readonly logLevel?: string;
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export async function up(app: string | undefined, flags: UpFlags): Promise<void> {
+  if (app && flags.from) {
+    throw new WasmkubeError('BAD_ARGUMENT', `give either an app (${app}) or --from ${flags.from}, not both`, {
+      fix: 'run `wasmkube up APP` for a manifest, or `wasmkube up --from service.wasm` for one module',
+    });
+  }
+  const format = (flags.logFormat ?? 'json') as LogFormat;
+  if (format !== 'json' && format !== 'pretty') {
+    throw new WasmkubeError('BAD_ARGUMENT', `--log-format ${flags.logFormat} is not a log format`, {
+      fix: 'use --log-format json or --log-format pretty',
+    });
+  }
+  const level = (flags.logLevel ?? 'info') as LogLevel;
+  if (!LEVELS.includes(level)) {
+    throw new WasmkubeError('BAD_ARGUMENT', `--log-level ${flags.logLevel} is not a log level`, {
+      fix: `use one of ${LEVELS.join(', ')}`,
+    });
+  }
+  let workers: number | 'auto' | undefined;
+  if (flags.workers !== undefined) {
+    workers = flags.workers === 'auto' ? 'auto' : Number(flags.workers);
+    if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 1 && workers <= 256)) {
+      throw new WasmkubeError('BAD_ARGUMENT', `--workers ${flags.workers} is not a worker count`, {
+        fix: 'use --workers auto or a number from 1 to 256',
+      });
+    }
+  }
+  const listen = flags.listen === undefined ? undefined : parseListen(flags.listen, '--listen');
+  const manifest = flags.from
+    ? appManifestForSingleModule(resolve(flags.from), flags.listen)
+    : (await loadManifest(app ?? '.')).app;
+  await buildServices(manifest, { force: flags.build, onProgress: progress });
+
+  const host = await startHost({ manifest, listen, workers, keepGoing: flags.keepGoing, log: { format, level } });
+  const routes = manifest.services
+    .filter((s) => !host.failed.includes(s.name))
+    .map((s) => `${s.name} → ${s.routes.map((r) => r.pattern).join(', ')}`);
+  // One machine-readable line on stdout (tests and scripts wait for it), a summary for people on stderr.
+  process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'listening', url: host.url, workers: host.workers })}\n`);
+  progress(`serving ${manifest.name} on ${host.url} with ${host.workers} worker(s)`);
+  for (const r of routes) progress(`  ${r}`);
+
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++signals > 1) {
+      progress(`${signal} again: exiting now`);
+      process.exit(130);
+    }
+    progress(`${signal}: draining (ready=503 for ${manifest.host.shutdown.drainDelayMs} ms, then up to ${manifest.host.shutdown.gracePeriodMs} ms for in-flight requests)`);
+    host.stop().then(({ unfinished }) => {
+      if (unfinished > 0) progress(`${unfinished} request(s) were still running at the end of the grace period`);
+      process.exit(unfinished > 0 ? 1 : 0);
+    });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}

@@ -1,0 +1,74 @@
+// The one error catalog of wasmkube: every failure a user can see has a stable code, a message
+// that says what went wrong and where, and a fix. The CLI maps codes to exit codes.
+
+export type ErrorCode =
+  | 'MANIFEST_NOT_FOUND'
+  | 'MANIFEST_PARSE'
+  | 'MANIFEST_INVALID'
+  | 'WASM_NOT_FOUND'
+  | 'WASM_INVALID'
+  | 'WASM_UNSUPPORTED'
+  | 'WASM_INSTRUMENT'
+  | 'BUILD_FAILED'
+  | 'LISTEN_FAILED'
+  | 'BAD_ARGUMENT'
+  | 'GUEST_TRAP'
+  | 'GUEST_DEADLINE'
+  | 'GUEST_MEMORY'
+  | 'BODY_TOO_LARGE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+/** Exit code and HTTP status per code; the CLI and the host read these, nothing else decides them. */
+const CATALOG: Record<ErrorCode, { exit: number; status: number }> = {
+  MANIFEST_NOT_FOUND: { exit: 66, status: 500 },
+  MANIFEST_PARSE: { exit: 65, status: 500 },
+  MANIFEST_INVALID: { exit: 65, status: 500 },
+  WASM_NOT_FOUND: { exit: 66, status: 500 },
+  WASM_INVALID: { exit: 65, status: 500 },
+  WASM_UNSUPPORTED: { exit: 65, status: 500 },
+  WASM_INSTRUMENT: { exit: 70, status: 500 },
+  BUILD_FAILED: { exit: 70, status: 500 },
+  LISTEN_FAILED: { exit: 69, status: 500 },
+  BAD_ARGUMENT: { exit: 64, status: 400 },
+  GUEST_TRAP: { exit: 70, status: 500 },
+  GUEST_DEADLINE: { exit: 70, status: 504 },
+  GUEST_MEMORY: { exit: 70, status: 500 },
+  BODY_TOO_LARGE: { exit: 70, status: 413 },
+  SERVICE_UNAVAILABLE: { exit: 69, status: 503 },
+  INTERNAL: { exit: 70, status: 500 },
+};
+
+export interface WasmkubeErrorOptions {
+  readonly cause?: unknown;
+  /** What the user should do about it, printed under the message by the CLI. */
+  readonly fix?: string;
+}
+
+export class WasmkubeError extends Error {
+  readonly code: ErrorCode;
+  readonly fix: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: WasmkubeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WasmkubeError';
+    this.code = code;
+    this.fix = options.fix;
+  }
+
+  get exitCode(): number {
+    return CATALOG[this.code].exit;
+  }
+
+  get status(): number {
+    return CATALOG[this.code].status;
+  }
+}
+
+export function isWasmkubeError(err: unknown): err is WasmkubeError {
+  return err instanceof WasmkubeError;
+}
+
+export function statusOf(code: ErrorCode): number {
+  return CATALOG[code].status;
+}

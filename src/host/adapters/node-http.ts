@@ -1,0 +1,130 @@
+// The only place that knows about sockets: turns node:http requests into HostRequests, writes
+// HostResponses back with backpressure, and closes connections politely when the host drains.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { HostApp, HostResponse } from '../app.ts';
+import { requestIds } from '../request-id.ts';
+
+export interface NodeServerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Several threads bind the same port and the kernel spreads connections (Linux SO_REUSEPORT). */
+  readonly reusePort: boolean;
+}
+
+export class NodeHttpServer {
+  readonly server: http.Server;
+  readonly #app: HostApp;
+  readonly #logger: Logger;
+  #closing = false;
+  readonly #nextId = requestIds();
+
+  constructor(app: HostApp, logger: Logger) {
+    this.#app = app;
+    this.#logger = logger;
+    this.server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => {
+      this.#onRequest(req, res);
+    });
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (socket.writable && err.code !== 'ECONNRESET') {
+        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      } else socket.destroy();
+    });
+  }
+
+  listen(opts: NodeServerOptions): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen({ host: opts.host, port: opts.port, reusePort: opts.reusePort }, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** Stops accepting connections; responses from now on carry `connection: close`. */
+  stopAccepting(): Promise<void> {
+    this.#closing = true;
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    this.server.closeIdleConnections();
+    return closed;
+  }
+
+  closeAll(): void {
+    this.server.closeAllConnections();
+  }
+
+  #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const raw = req.rawHeaders;
+    const headers: [string, string][] = [];
+    for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
+    const given = req.headers['x-request-id'];
+    const requestId = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : this.#nextId();
+    const len = req.headers['content-length'];
+    const hasBody = len !== undefined ? len !== '0' : req.headers['transfer-encoding'] !== undefined;
+    this.#app
+      .handle({
+        method: req.method ?? 'GET',
+        pathWithQuery: req.url ?? '/',
+        headers,
+        body: hasBody ? req : null,
+        contentLength: len === undefined ? undefined : Number(len),
+        remoteAddress: req.socket.remoteAddress ?? '',
+        scheme: 'http',
+        authority: req.headers.host ?? '',
+        requestId,
+      })
+      .then(
+        (out) => this.#send(req, res, out),
+        (err) => {
+          this.#logger.error({ err, reqId: requestId }, 'unhandled host error');
+          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+          res.end('{"error":{"code":"INTERNAL","message":"internal host error"}}\n');
+        },
+      );
+  }
+
+  #send(req: http.IncomingMessage, res: http.ServerResponse, out: HostResponse): void {
+    const headers: string[] = [];
+    for (const [k, v] of out.headers) headers.push(k, v);
+    if (this.#closing) headers.push('connection', 'close');
+    if (!req.complete && out.discard) {
+      // The guest did not read the whole body (or it was too large): the connection cannot be reused
+      // without reading the rest, and reading it could be unbounded, so close after this response.
+      headers.push('connection', 'close');
+    }
+    const body = out.body;
+    if (body.ended) {
+      const chunks = body.takeBuffered();
+      if (!hasHeader(out.headers, 'content-length') && !hasHeader(out.headers, 'transfer-encoding')) {
+        let n = 0;
+        for (const c of chunks) n += c.length;
+        headers.push('content-length', String(n));
+      }
+      res.writeHead(out.status, headers);
+      if (chunks.length === 1) res.end(chunks[0]);
+      else {
+        for (const c of chunks) res.write(c);
+        res.end();
+      }
+      return;
+    }
+    res.writeHead(out.status, headers);
+    body.attach({
+      write: (c) => res.write(c),
+      end: () => res.end(),
+      fail: (err) => {
+        this.#logger.warn({ err: err.message }, 'response body failed; closing the connection');
+        res.destroy(err);
+      },
+      onDrain: (cb) => res.on('drain', cb),
+    });
+  }
+}
+
+function hasHeader(headers: readonly (readonly [string, string])[], name: string): boolean {
+  for (const h of headers) if (h[0].toLowerCase() === name) return true;
+  return false;
+}

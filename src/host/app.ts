@@ -1,0 +1,238 @@
+// The host core: `handle(request) → response` for every service of an app, plus the reserved
+// /health, /ready and /metrics endpoints. Limits, metrics and logs live here; sockets do not.
+
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import { isWasmkubeError, WasmkubeError } from '../errors.ts';
+import type { ServiceSpec } from '../manifest/index.ts';
+import { BodyReader, BodyWriter } from './body.ts';
+import type { Engine } from './engine.ts';
+import { failureKind } from './failure.ts';
+import type { HostMetrics } from './metrics.ts';
+import { Router } from './router.ts';
+
+export interface HostRequest {
+  readonly method: string;
+  readonly pathWithQuery: string;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Readable | null;
+  readonly contentLength: number | undefined;
+  readonly remoteAddress: string;
+  readonly scheme: 'http' | 'https';
+  readonly authority: string;
+  readonly requestId: string;
+}
+
+export interface HostResponse {
+  status: number;
+  headers: [string, string][];
+  body: BodyWriter;
+  /** Unread request bytes the adapter must discard before reusing the connection. */
+  discard?: BodyReader;
+}
+
+interface ServiceSlot {
+  readonly spec: ServiceSpec;
+  readonly engine: Engine;
+  inFlight: number;
+}
+
+export interface HostAppOptions {
+  readonly engines: readonly Engine[];
+  readonly logger: Logger;
+  readonly metrics: HostMetrics;
+  /** Renders /metrics; defaults to this thread's registry (the supervisor merges threads). */
+  readonly renderMetrics?: () => Promise<{ contentType: string; text: string }>;
+  /** Services that failed to load (served anyway with --keep-going); reported by /ready. */
+  readonly failed?: readonly string[];
+}
+
+const JSON_TYPE: [string, string] = ['content-type', 'application/json'];
+
+export function jsonResponse(status: number, value: unknown, extra: [string, string][] = []): HostResponse {
+  return { status, headers: [JSON_TYPE, ...extra], body: BodyWriter.of(`${JSON.stringify(value)}\n`) };
+}
+
+function errorBody(code: string, message: string, requestId: string, fix?: string) {
+  return { error: { code, message, requestId, ...(fix ? { fix } : {}) } };
+}
+
+export class HostApp {
+  readonly #router: Router<ServiceSlot>;
+  readonly #slots: ServiceSlot[];
+  readonly #logger: Logger;
+  readonly #metrics: HostMetrics;
+  readonly #renderMetrics: () => Promise<{ contentType: string; text: string }>;
+  readonly #failed: readonly string[];
+  #draining = false;
+  #inFlight = 0;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(opts: HostAppOptions) {
+    this.#slots = opts.engines.map((engine) => ({ spec: engine.service, engine, inFlight: 0 }));
+    this.#router = new Router(this.#slots.flatMap((slot) => slot.spec.routes.map((route) => ({ route, target: slot }))));
+    this.#logger = opts.logger;
+    this.#failed = opts.failed ?? [];
+    this.#metrics = opts.metrics;
+    const registry = opts.metrics.registry;
+    this.#renderMetrics =
+      opts.renderMetrics ?? (async () => ({ contentType: registry.contentType, text: await registry.metrics() }));
+  }
+
+  get ready(): boolean {
+    return !this.#draining;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Readiness turns 503 from now on; requests are still served. */
+  startDraining(): void {
+    this.#draining = true;
+  }
+
+  /** Resolves when no request is in flight. */
+  idle(): Promise<void> {
+    if (this.#inFlight === 0) return Promise.resolve();
+    return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
+  memoryByService(): [string, number][] {
+    return this.#slots.map((s) => [s.spec.name, s.engine.memoryBytes()]);
+  }
+
+  async handle(req: HostRequest): Promise<HostResponse> {
+    const q = req.pathWithQuery.indexOf('?');
+    const path = q === -1 ? req.pathWithQuery : req.pathWithQuery.slice(0, q);
+    switch (path) {
+      case '/health':
+        return jsonResponse(200, { status: 'ok' });
+      case '/ready':
+        return this.#draining
+          ? jsonResponse(503, { status: 'draining' })
+          : jsonResponse(200, { status: 'ready', services: this.#slots.length, failed: this.#failed });
+      case '/metrics': {
+        const { contentType, text } = await this.#renderMetrics();
+        return { status: 200, headers: [['content-type', contentType]], body: BodyWriter.of(text) };
+      }
+    }
+    const entry = this.#router.match(path);
+    if (entry === undefined) {
+      return jsonResponse(
+        404,
+        errorBody('NO_ROUTE', `no service serves ${path}`, req.requestId, 'check the routes in wasmkube.yaml'),
+      );
+    }
+    return this.#serve(entry.target, entry.prefix, req);
+  }
+
+  async #serve(slot: ServiceSlot, prefix: string, req: HostRequest): Promise<HostResponse> {
+    const { spec, engine } = slot;
+    const limits = spec.limits;
+    if (slot.inFlight >= limits.concurrency) {
+      return jsonResponse(
+        503,
+        errorBody('SERVICE_BUSY', `service '${spec.name}' is at its concurrency limit`, req.requestId),
+        [['retry-after', '1']],
+      );
+    }
+    const started = performance.now();
+    const body = new BodyReader(req.body, limits.maxBodyBytes, req.contentLength);
+    const controller = new AbortController();
+    slot.inFlight++;
+    this.#inFlight++;
+    this.#metrics.inFlight.inc({ service: spec.name });
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = new WasmkubeError(
+          'GUEST_DEADLINE',
+          `service '${spec.name}' did not answer within its ${limits.timeoutMs} ms deadline`,
+          { fix: 'make the handler faster or raise limits.timeout in wasmkube.yaml' },
+        );
+        controller.abort(err);
+        reject(err);
+      }, limits.timeoutMs);
+    });
+    let res: HostResponse;
+    try {
+      const guestRes = await Promise.race([
+        engine.handle(
+          {
+            method: req.method,
+            pathWithQuery: req.pathWithQuery,
+            scheme: req.scheme,
+            authority: req.authority,
+            headers: req.headers,
+            body,
+            requestId: req.requestId,
+            remoteAddress: req.remoteAddress,
+            routePrefix: prefix,
+          },
+          { deadline: started + limits.timeoutMs, signal: controller.signal },
+        ),
+        deadline,
+      ]);
+      res = { status: guestRes.status, headers: guestRes.headers, body: guestRes.body, discard: body };
+    } catch (err) {
+      res = this.#failure(spec, req, err);
+      res.discard = body;
+      res.body.end();
+    }
+    res.headers.push(['x-request-id', req.requestId]);
+    const status = res.status;
+    const finish = () => {
+      clearTimeout(timer);
+      slot.inFlight--;
+      this.#metrics.inFlight.dec({ service: spec.name });
+      const seconds = (performance.now() - started) / 1000;
+      const route = prefix;
+      this.#metrics.requests.inc({ service: spec.name, route, method: req.method, status });
+      this.#metrics.duration.observe({ service: spec.name, route }, seconds);
+      if (res.body.error) this.#recordError(spec, req, res.body.error);
+      this.#logger.info(
+        {
+          reqId: req.requestId,
+          service: spec.name,
+          method: req.method,
+          path: req.pathWithQuery,
+          status,
+          ms: Math.round(seconds * 1e4) / 10,
+        },
+        'request',
+      );
+      if (--this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
+    };
+    if (res.body.ended || res.body.error) finish();
+    else {
+      // Streaming bodies are bounded by the same deadline.
+      deadline.catch((err: Error) => res.body.fail(err));
+      res.body.whenDone().then(finish);
+    }
+    return res;
+  }
+
+  #failure(spec: ServiceSpec, req: HostRequest, err: unknown): HostResponse {
+    if (!isWasmkubeError(err)) {
+      this.#logger.error({ reqId: req.requestId, service: spec.name, err }, 'host error');
+      return jsonResponse(500, errorBody('INTERNAL', 'internal host error', req.requestId));
+    }
+    this.#recordError(spec, req, err);
+    return jsonResponse(err.status, errorBody(err.code, err.message, req.requestId, err.fix));
+  }
+
+  #recordError(spec: ServiceSpec, req: HostRequest, err: Error): void {
+    const kind = isWasmkubeError(err) ? failureKind(err) : 'trap';
+    this.#metrics.guestErrors.inc({ service: spec.name, kind });
+    this.#logger.warn(
+      { reqId: req.requestId, service: spec.name, kind, err: { message: err.message, cause: errCause(err) } },
+      'guest failed',
+    );
+  }
+}
+
+function errCause(err: Error): string | undefined {
+  const c = err.cause;
+  return c instanceof Error ? c.message : c === undefined ? undefined : String(c);
+}

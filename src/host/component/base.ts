@@ -1,0 +1,87 @@
+// The rest of wasi:http/proxy's imports, in the host: clocks, random, cli (environment, stdio to the
+// log, exit) and a filesystem with no preopened directories.
+
+import { randomBytes, randomFillSync } from 'node:crypto';
+import { InputStream, type OutputSink, OutputStream, Pollable } from './io.ts';
+
+export class GuestExit extends Error {
+  readonly status: { tag: 'ok' | 'err' };
+  constructor(status: { tag: 'ok' | 'err' }) {
+    super(`guest called wasi:cli/exit with ${status.tag}`);
+    this.status = status;
+  }
+}
+
+export interface BaseImportOptions {
+  readonly env: Readonly<Record<string, string>>;
+  readonly args: readonly string[];
+  readonly stdout: OutputSink;
+  readonly stderr: OutputSink;
+}
+
+const NO_ENTRY = { payload: 'no-entry' };
+
+class Descriptor {
+  constructor() {
+    throw NO_ENTRY;
+  }
+}
+class DirectoryEntryStream {}
+
+export function baseImports(opts: BaseImportOptions) {
+  const env = Object.entries(opts.env);
+  const stdout = new OutputStream(opts.stdout);
+  const stderr = new OutputStream(opts.stderr);
+  const stdin = new InputStream(new Uint8Array(0));
+  const wallNow = () => {
+    const ms = Date.now();
+    return { seconds: BigInt(Math.floor(ms / 1000)), nanoseconds: (ms % 1000) * 1_000_000 };
+  };
+  return {
+    'wasi:clocks/monotonic-clock': {
+      now: () => process.hrtime.bigint(),
+      resolution: () => 1n,
+      subscribeInstant: (at: bigint) => new Pollable(at),
+      subscribeDuration: (ns: bigint) => new Pollable(process.hrtime.bigint() + ns),
+    },
+    'wasi:clocks/wall-clock': {
+      now: wallNow,
+      resolution: () => ({ seconds: 0n, nanoseconds: 1_000_000 }),
+    },
+    'wasi:random/random': {
+      getRandomBytes: (len: bigint) => randomBytes(Number(len)),
+      getRandomU64: () => randomFillSync(new BigUint64Array(1))[0]!,
+    },
+    'wasi:random/insecure': {
+      getInsecureRandomBytes: (len: bigint) => randomBytes(Number(len)),
+      getInsecureRandomU64: () => randomFillSync(new BigUint64Array(1))[0]!,
+    },
+    'wasi:random/insecure-seed': {
+      insecureSeed: () => [randomFillSync(new BigUint64Array(1))[0]!, randomFillSync(new BigUint64Array(1))[0]!],
+    },
+    'wasi:cli/environment': {
+      getEnvironment: () => env,
+      getArguments: () => opts.args,
+      initialCwd: () => undefined,
+    },
+    'wasi:cli/exit': {
+      exit: (status: { tag: 'ok' | 'err' }) => {
+        throw new GuestExit(status);
+      },
+    },
+    'wasi:cli/stdin': { getStdin: () => stdin },
+    'wasi:cli/stdout': { getStdout: () => stdout },
+    'wasi:cli/stderr': { getStderr: () => stderr },
+    'wasi:cli/terminal-input': { TerminalInput: class {} },
+    'wasi:cli/terminal-output': { TerminalOutput: class {} },
+    'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },
+    'wasi:cli/terminal-stdout': { getTerminalStdout: () => undefined },
+    'wasi:cli/terminal-stderr': { getTerminalStderr: () => undefined },
+    'wasi:filesystem/preopens': { getDirectories: () => [] },
+    'wasi:filesystem/types': {
+      Descriptor,
+      DirectoryEntryStream,
+      filesystemErrorCode: () => undefined,
+    },
+  };
+}

@@ -1,0 +1,310 @@
+// wasi:http/types for components, in the host: headers (fields), the incoming request the guest reads,
+// and the outgoing response it writes, bound to the host's response body writer.
+
+import { BodyWriter } from '../body.ts';
+import { bodySink, InputStream, type IoError, OutputStream, Pollable } from './io.ts';
+
+type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
+type HeaderError = { tag: 'invalid-syntax' | 'forbidden' | 'immutable' };
+export type Method = { tag: string; val?: string };
+export type ErrorCode = { tag: string; val?: unknown };
+
+const OK = { tag: 'ok', val: undefined } as const;
+const IMMUTABLE: Result<undefined, HeaderError> = { tag: 'err', val: { tag: 'immutable' } };
+const INVALID: Result<undefined, HeaderError> = { tag: 'err', val: { tag: 'invalid-syntax' } };
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+function validValue(v: Uint8Array): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    if (c === 10 || c === 13 || c === 0) return false;
+  }
+  return true;
+}
+
+/** Header fields: names lower-cased, values kept as bytes the way the guest gave them. */
+export class Fields {
+  entriesList: [string, Uint8Array][] = [];
+  immutable = false;
+
+  static fromList(entries: [string, Uint8Array][]): Fields {
+    const f = new Fields();
+    for (const [name, value] of entries) {
+      if (!TOKEN.test(name) || !validValue(value)) throw { payload: { tag: 'invalid-syntax' } };
+      f.entriesList.push([name.toLowerCase(), value]);
+    }
+    return f;
+  }
+
+  static fromPairs(pairs: readonly (readonly [string, string])[]): Fields {
+    const f = new Fields();
+    for (const [name, value] of pairs) f.entriesList.push([name, encoder.encode(value)]);
+    f.immutable = true;
+    return f;
+  }
+
+  get(name: string): Uint8Array[] {
+    const n = name.toLowerCase();
+    const out: Uint8Array[] = [];
+    for (const [k, v] of this.entriesList) if (k === n) out.push(v);
+    return out;
+  }
+  has(name: string): boolean {
+    const n = name.toLowerCase();
+    return this.entriesList.some(([k]) => k === n);
+  }
+  set(name: string, values: Uint8Array[]): Result<undefined, HeaderError> {
+    if (this.immutable) return IMMUTABLE;
+    if (!TOKEN.test(name) || !values.every(validValue)) return INVALID;
+    const n = name.toLowerCase();
+    this.entriesList = this.entriesList.filter(([k]) => k !== n);
+    for (const v of values) this.entriesList.push([n, v]);
+    return OK;
+  }
+  delete(name: string): Result<undefined, HeaderError> {
+    if (this.immutable) return IMMUTABLE;
+    const n = name.toLowerCase();
+    this.entriesList = this.entriesList.filter(([k]) => k !== n);
+    return OK;
+  }
+  append(name: string, value: Uint8Array): Result<undefined, HeaderError> {
+    if (this.immutable) return IMMUTABLE;
+    if (!TOKEN.test(name) || !validValue(value)) return INVALID;
+    this.entriesList.push([name.toLowerCase(), value]);
+    return OK;
+  }
+  entries(): [string, Uint8Array][] {
+    return this.entriesList.map(([k, v]) => [k, v]);
+  }
+  clone(): Fields {
+    const f = new Fields();
+    f.entriesList = this.entries();
+    return f;
+  }
+  toPairs(): [string, string][] {
+    return this.entriesList.map(([k, v]) => [k, decoder.decode(v)]);
+  }
+}
+
+const METHODS: Record<string, Method> = {
+  GET: { tag: 'get' },
+  HEAD: { tag: 'head' },
+  POST: { tag: 'post' },
+  PUT: { tag: 'put' },
+  DELETE: { tag: 'delete' },
+  CONNECT: { tag: 'connect' },
+  OPTIONS: { tag: 'options' },
+  TRACE: { tag: 'trace' },
+  PATCH: { tag: 'patch' },
+};
+
+export interface IncomingRequestInit {
+  readonly method: string;
+  readonly pathWithQuery: string;
+  readonly scheme: 'http' | 'https';
+  readonly authority: string;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: Uint8Array;
+}
+
+export class IncomingRequest {
+  readonly #init: IncomingRequestInit;
+  #consumed = false;
+  constructor(init: IncomingRequestInit) {
+    this.#init = init;
+  }
+  method(): Method {
+    return METHODS[this.#init.method] ?? { tag: 'other', val: this.#init.method };
+  }
+  pathWithQuery(): string {
+    return this.#init.pathWithQuery;
+  }
+  scheme(): { tag: string } {
+    return { tag: this.#init.scheme === 'https' ? 'HTTPS' : 'HTTP' };
+  }
+  authority(): string {
+    return this.#init.authority;
+  }
+  headers(): Fields {
+    return Fields.fromPairs(this.#init.headers);
+  }
+  consume(): Result<IncomingBody, undefined> {
+    if (this.#consumed) return { tag: 'err', val: undefined };
+    this.#consumed = true;
+    return { tag: 'ok', val: new IncomingBody(this.#init.body) };
+  }
+}
+
+export class IncomingBody {
+  readonly #stream: InputStream;
+  #taken = false;
+  constructor(body: Uint8Array) {
+    this.#stream = new InputStream(body);
+  }
+  stream(): Result<InputStream, undefined> {
+    if (this.#taken) return { tag: 'err', val: undefined };
+    this.#taken = true;
+    return { tag: 'ok', val: this.#stream };
+  }
+  static finish(_body: IncomingBody): FutureTrailers {
+    return new FutureTrailers();
+  }
+}
+
+export class FutureTrailers {
+  #done = false;
+  subscribe(): Pollable {
+    return new Pollable();
+  }
+  get(): Result<Result<Fields | undefined, ErrorCode>, undefined> | undefined {
+    if (this.#done) return { tag: 'err', val: undefined };
+    this.#done = true;
+    return { tag: 'ok', val: { tag: 'ok', val: undefined } };
+  }
+}
+
+export class OutgoingResponse {
+  status = 200;
+  readonly headersField: Fields;
+  readonly bodyWriter = new BodyWriter();
+  #bodyTaken = false;
+  constructor(headers: Fields) {
+    headers.immutable = true;
+    this.headersField = headers;
+  }
+  statusCode(): number {
+    return this.status;
+  }
+  setStatusCode(code: number): Result<undefined, undefined> {
+    if (code < 100 || code > 599) return { tag: 'err', val: undefined };
+    this.status = code;
+    return OK;
+  }
+  headers(): Fields {
+    return this.headersField;
+  }
+  body(): Result<OutgoingBody, undefined> {
+    if (this.#bodyTaken) return { tag: 'err', val: undefined };
+    this.#bodyTaken = true;
+    return { tag: 'ok', val: new OutgoingBody(this.bodyWriter) };
+  }
+}
+
+export class OutgoingBody {
+  readonly writer: BodyWriter;
+  #stream: OutputStream | null = null;
+  constructor(writer: BodyWriter) {
+    this.writer = writer;
+  }
+  write(): Result<OutputStream, undefined> {
+    if (this.#stream) return { tag: 'err', val: undefined };
+    this.#stream = new OutputStream(bodySink(this.writer));
+    return { tag: 'ok', val: this.#stream };
+  }
+  static finish(body: OutgoingBody, _trailers: Fields | undefined): Result<undefined, ErrorCode> {
+    if (body.#stream) body.#stream.closed = true;
+    body.writer.end();
+    return OK;
+  }
+}
+
+/** Where the guest puts its answer; the engine reads it when `handle` returns. */
+export class ResponseOutparam {
+  result: Result<OutgoingResponse, ErrorCode> | undefined;
+  static set(param: ResponseOutparam, response: Result<OutgoingResponse, ErrorCode>): void {
+    if (param.result !== undefined) throw new Error('response-outparam.set called twice');
+    param.result = response;
+  }
+}
+
+const DENIED = 'HTTP-request-denied';
+
+/** Outbound HTTP is not offered yet: guests that link it get a clear refusal at call time. */
+class OutgoingRequest {
+  constructor(_headers: Fields) {}
+  method() {
+    return { tag: 'get' };
+  }
+  setMethod() {
+    return OK;
+  }
+  pathWithQuery() {
+    return undefined;
+  }
+  setPathWithQuery() {
+    return OK;
+  }
+  scheme() {
+    return undefined;
+  }
+  setScheme() {
+    return OK;
+  }
+  authority() {
+    return undefined;
+  }
+  setAuthority() {
+    return OK;
+  }
+  headers() {
+    return new Fields();
+  }
+  body() {
+    return { tag: 'ok', val: new OutgoingBody(new BodyWriter()) };
+  }
+}
+
+class RequestOptions {
+  connectTimeout() {
+    return undefined;
+  }
+  setConnectTimeout() {
+    return OK;
+  }
+  firstByteTimeout() {
+    return undefined;
+  }
+  setFirstByteTimeout() {
+    return OK;
+  }
+  betweenBytesTimeout() {
+    return undefined;
+  }
+  setBetweenBytesTimeout() {
+    return OK;
+  }
+}
+
+class IncomingResponse {}
+class FutureIncomingResponse {
+  subscribe() {
+    return new Pollable();
+  }
+  get() {
+    return { tag: 'ok', val: { tag: 'err', val: { tag: DENIED } } };
+  }
+}
+
+export function httpImports() {
+  return {
+    'wasi:http/types': {
+      Fields,
+      IncomingRequest,
+      IncomingBody,
+      FutureTrailers,
+      OutgoingResponse,
+      OutgoingBody,
+      ResponseOutparam,
+      OutgoingRequest,
+      RequestOptions,
+      IncomingResponse,
+      FutureIncomingResponse,
+      httpErrorCode: (_err: IoError) => undefined,
+    },
+    'wasi:http/outgoing-handler': {
+      handle: () => ({ tag: 'err', val: { tag: DENIED } }),
+    },
+  };
+}

@@ -1,0 +1,102 @@
+// Transpiles a component with jco into JS glue plus core modules, once per component digest: the output
+// is cached on disk under the component's sha256 and loaded from there by later starts.
+
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WasmkubeError } from '../../errors.ts';
+import { cacheDir } from '../cache-dir.ts';
+
+/** Bump when the options below or the post-processing change, so old cache entries are not reused. */
+const GLUE_VERSION = 'jco-transpile-0.15-sync-1';
+
+export interface TranspiledComponent {
+  readonly digest: string;
+  /** The glue's `instantiate(getCoreModule, imports, instantiateCore)`. */
+  readonly instantiate: GlueInstantiate;
+  /** Core module file name → bytes, as the glue asks for them. */
+  readonly coreModules: ReadonlyMap<string, Uint8Array>;
+  readonly fromCache: boolean;
+}
+
+export type GlueInstantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
+) => Record<string, unknown>;
+
+export async function transpileComponent(bytes: Uint8Array, source: string): Promise<TranspiledComponent> {
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  const dir = cacheDir('transpiled', `${digest}-${GLUE_VERSION}`);
+  let fromCache = true;
+  let files: Map<string, Uint8Array>;
+  try {
+    files = await readEntry(dir);
+  } catch {
+    fromCache = false;
+    files = await transpileFresh(bytes, source);
+    await writeEntry(dir, files);
+  }
+  const glue = (await import(pathToFileURL(join(dir, 'guest.js')).href)) as { instantiate: GlueInstantiate };
+  const coreModules = new Map([...files].filter(([name]) => name.endsWith('.wasm')));
+  return { digest, instantiate: glue.instantiate, coreModules, fromCache };
+}
+
+async function transpileFresh(bytes: Uint8Array, source: string): Promise<Map<string, Uint8Array>> {
+  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+  let result: Awaited<ReturnType<typeof transpileBytes>>;
+  try {
+    result = await transpileBytes(bytes, {
+      name: 'guest',
+      instantiation: 'sync',
+      noTypescript: true,
+      // Every core module stays a separate file so the host can instrument and compile it once.
+      base64Cutoff: Number.MAX_SAFE_INTEGER,
+    } as Parameters<typeof transpileBytes>[1]);
+  } catch (cause) {
+    throw new WasmkubeError('WASM_INVALID', `${source}: the component could not be transpiled: ${String(cause)}`, {
+      cause,
+      fix: 'check that it is a wasi:http/proxy 0.2 component (`wasm-tools component wit` shows its world)',
+    });
+  }
+  const files = new Map<string, Uint8Array>();
+  for (const [name, data] of Object.entries(result.files)) {
+    if (name === 'guest.js') files.set(name, Buffer.from(patchGlue(Buffer.from(data).toString('utf8'))));
+    else if (name.endsWith('.wasm')) files.set(name, data);
+  }
+  if (!files.has('guest.js')) {
+    throw new WasmkubeError('WASM_INVALID', `${source}: transpiling produced no glue module`, {
+      fix: 'report this as a bug with the component attached',
+    });
+  }
+  return files;
+}
+
+/**
+ * jco's glue reads `process.env.JCO_DEBUG` on every internal call (~30% of CPU in a hello benchmark,
+ * FACTS.md). The host never wants jco's debug log, so the lookup becomes a constant.
+ */
+function patchGlue(js: string): string {
+  return js.replaceAll('globalThis?.process?.env?.JCO_DEBUG', 'false');
+}
+
+async function readEntry(dir: string): Promise<Map<string, Uint8Array>> {
+  const names = await readdir(dir);
+  if (!names.includes('guest.js')) throw new Error('incomplete cache entry');
+  const files = new Map<string, Uint8Array>();
+  for (const name of names) files.set(name, await readFile(join(dir, name)));
+  return files;
+}
+
+async function writeEntry(dir: string, files: Map<string, Uint8Array>): Promise<void> {
+  // Written aside and renamed into place, so a concurrent reader never sees half an entry.
+  const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await mkdir(tmp, { recursive: true });
+  for (const [name, data] of files) await writeFile(join(tmp, name), data);
+  try {
+    await rename(tmp, dir);
+  } catch {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

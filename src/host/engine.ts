@@ -1,0 +1,50 @@
+// The contract every guest engine (wasi:http component, WAGI module) implements, and the request and
+// response shapes the host core passes around. Nothing here knows about sockets.
+
+import type { ServiceSpec } from '../manifest/index.ts';
+import type { BodyReader, BodyWriter } from './body.ts';
+
+export interface GuestRequest {
+  readonly method: string;
+  /** Path and query exactly as received, e.g. `/orders/1?x=2`. */
+  readonly pathWithQuery: string;
+  readonly scheme: 'http' | 'https';
+  readonly authority: string;
+  /** Header names lower-cased, in arrival order, duplicates kept. */
+  readonly headers: readonly (readonly [string, string])[];
+  readonly body: BodyReader;
+  readonly requestId: string;
+  readonly remoteAddress: string;
+  /** The route prefix that selected the service (`/orders`), for CGI SCRIPT_NAME / PATH_INFO. */
+  readonly routePrefix: string;
+}
+
+export interface GuestResponse {
+  status: number;
+  headers: [string, string][];
+  body: BodyWriter;
+}
+
+export type GuestErrorKind = 'trap' | 'deadline' | 'memory' | 'body_limit' | 'invalid_response';
+
+/** Observations the engine reports to the host core (metrics, logs). */
+export interface EngineEvents {
+  instanceCreated(): void;
+  guestLog(stream: 'stdout' | 'stderr', line: string, requestId: string | undefined): void;
+}
+
+export interface EngineContext {
+  /** performance.now() value after which the guest is stopped. */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
+export interface Engine {
+  readonly kind: 'component' | 'wagi';
+  readonly service: ServiceSpec;
+  /** Serves one request; rejects with a WasmkubeError (GUEST_*, BODY_TOO_LARGE) on guest failure. */
+  handle(req: GuestRequest, ctx: EngineContext): Promise<GuestResponse>;
+  /** Bytes of wasm linear memory currently held by this engine's live instances. */
+  memoryBytes(): number;
+  close(): void;
+}

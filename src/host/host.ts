@@ -1,0 +1,149 @@
+// The supervisor: runs the app on every core (worker threads sharing the port through SO_REUSEPORT, or
+// in this thread for one worker), merges their metrics, and shuts down the way Kubernetes expects.
+
+import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { WasmkubeError } from '../errors.ts';
+import type { AppManifest } from '../manifest/index.ts';
+import type { LoggerOptions } from './logger.ts';
+import { mergeMetrics } from './metrics.ts';
+import { type ServeConfig, type ServingThread, startServing } from './serve.ts';
+
+export interface HostOptions {
+  readonly manifest: AppManifest;
+  /** Overrides manifest.host.listen. */
+  readonly listen?: { host: string; port: number };
+  /** Overrides manifest.host.workers. */
+  readonly workers?: number | 'auto';
+  /** @default false */
+  readonly keepGoing?: boolean;
+  readonly log?: LoggerOptions;
+}
+
+export interface RunningHost {
+  readonly url: string;
+  readonly address: AddressInfo;
+  readonly workers: number;
+  readonly failed: readonly string[];
+  /** Drains and stops; resolves with the number of requests cut off by the grace period. */
+  stop(): Promise<{ unfinished: number }>;
+}
+
+interface ThreadHandle {
+  drain(drainDelayMs: number, gracePeriodMs: number): Promise<{ unfinished: number }>;
+  metricsJson(): Promise<unknown>;
+}
+
+export async function startHost(opts: HostOptions): Promise<RunningHost> {
+  const m = opts.manifest;
+  const listen = opts.listen ?? m.host.listen;
+  const want = opts.workers ?? m.host.workers;
+  const workers = want === 'auto' ? availableParallelism() : Math.max(1, want);
+  const base: Omit<ServeConfig, 'port' | 'thread' | 'defaultMetrics'> = {
+    manifest: m,
+    host: listen.host,
+    reusePort: workers > 1,
+    keepGoing: opts.keepGoing ?? false,
+    log: opts.log ?? {},
+  };
+  const threads: ThreadHandle[] = [];
+  const render = async () => mergeMetrics((await Promise.all(threads.map((t) => t.metricsJson()))) as never);
+  let address: AddressInfo;
+  let failed: readonly string[];
+  if (workers === 1) {
+    const t: ServingThread = await startServing({ ...base, port: listen.port, thread: 0, defaultMetrics: true });
+    threads.push({ drain: t.drain, metricsJson: t.metricsJson });
+    address = t.address;
+    failed = t.failed;
+  } else {
+    // The first thread binds (port 0 picks one); the others join the port it got.
+    const first = await spawnThread({ ...base, port: listen.port, thread: 0, defaultMetrics: true }, render);
+    threads.push(first.handle);
+    address = first.address;
+    failed = first.failed;
+    const rest = await Promise.allSettled(
+      Array.from({ length: workers - 1 }, (_, i) =>
+        spawnThread({ ...base, port: address.port, thread: i + 1, defaultMetrics: false }, render),
+      ),
+    );
+    for (const r of rest) {
+      if (r.status === 'fulfilled') threads.push(r.value.handle);
+      else {
+        await Promise.all(threads.map((t) => t.drain(0, 0)));
+        throw r.reason;
+      }
+    }
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let stopping: Promise<{ unfinished: number }> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    address,
+    workers,
+    failed,
+    stop() {
+      stopping ??= Promise.all(
+        threads.map((t) => t.drain(m.host.shutdown.drainDelayMs, m.host.shutdown.gracePeriodMs)),
+      ).then((all) => ({ unfinished: all.reduce((n, r) => n + r.unfinished, 0) }));
+      return stopping;
+    },
+  };
+}
+
+function spawnThread(
+  config: ServeConfig,
+  render: () => Promise<{ contentType: string; text: string }>,
+): Promise<{ handle: ThreadHandle; address: AddressInfo; failed: string[] }> {
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: config });
+  let nextId = 0;
+  const snapshots = new Map<number, (v: unknown) => void>();
+  let drained: ((r: { unfinished: number }) => void) | undefined;
+  return new Promise((resolve, reject) => {
+    worker.on('error', (err) => reject(new WasmkubeError('INTERNAL', `worker ${config.thread} crashed: ${err.message}`)));
+    worker.on('exit', () => drained?.({ unfinished: 0 }));
+    worker.on('message', async (msg) => {
+      switch (msg.type) {
+        case 'listening':
+          resolve({
+            address: msg.address,
+            failed: msg.failed,
+            handle: {
+              drain(drainDelayMs, gracePeriodMs) {
+                return new Promise((r) => {
+                  drained = (res) => {
+                    drained = undefined;
+                    void worker.terminate();
+                    r(res);
+                  };
+                  worker.postMessage({ type: 'drain', drainDelayMs, gracePeriodMs });
+                });
+              },
+              metricsJson() {
+                const id = ++nextId;
+                return new Promise((r) => {
+                  snapshots.set(id, r);
+                  worker.postMessage({ type: 'metrics-snapshot', id });
+                });
+              },
+            },
+          });
+          break;
+        case 'failed':
+          void worker.terminate();
+          reject(new WasmkubeError(msg.error.code, msg.error.message, { fix: msg.error.fix }));
+          break;
+        case 'metrics-snapshot':
+          snapshots.get(msg.id)?.(msg.value);
+          snapshots.delete(msg.id);
+          break;
+        case 'metrics-request':
+          worker.postMessage({ type: 'metrics-response', id: msg.id, value: await render() });
+          break;
+        case 'drained':
+          drained?.({ unfinished: msg.unfinished });
+          break;
+      }
+    });
+  });
+}

@@ -1,0 +1,108 @@
+// Turns a service's .wasm file into a ready engine: detects the kind (component or WAGI command),
+// instruments every core module for the service's limits, compiles once, and fails with the path
+// and the reason when the file is missing, corrupt or of neither kind.
+
+import { readFile } from 'node:fs/promises';
+import { isWasmkubeError, WasmkubeError } from '../errors.ts';
+import type { ServiceSpec } from '../manifest/index.ts';
+import { ComponentEngine } from './component/engine.ts';
+import { transpileComponent } from './component/transpile.ts';
+import type { Engine, EngineEvents } from './engine.ts';
+import { check } from './guard.ts';
+import { WagiEngine } from './wagi/engine.ts';
+import { detectWasmKind, isWagiCommand } from './wasm/kind.ts';
+import { instrumentModule } from './wasm/instrument.ts';
+import { type InterruptHook, makeInterruptHook } from './wasm/interrupt.ts';
+
+let hook: InterruptHook | undefined;
+function interruptHook(): InterruptHook {
+  hook ??= makeInterruptHook(check);
+  return hook;
+}
+
+export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Uint8Array; path: string }> {
+  if (service.source.kind !== 'file') {
+    throw new WasmkubeError('WASM_UNSUPPORTED', `service '${service.name}': OCI sources are not supported yet`, {
+      fix: 'point source at a local .wasm file',
+    });
+  }
+  const path = service.source.path;
+  try {
+    return { bytes: await readFile(path), path };
+  } catch (cause) {
+    const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new WasmkubeError(
+      'WASM_NOT_FOUND',
+      `service '${service.name}': cannot read ${path}: ${missing ? 'no such file' : String(cause)}`,
+      {
+        cause,
+        fix: service.build
+          ? `build it first (\`wasmkube build\` runs: ${service.build.command})`
+          : 'check services.<name>.source in wasmkube.yaml',
+      },
+    );
+  }
+}
+
+async function compile(bytes: Uint8Array, service: ServiceSpec, what: string): Promise<WebAssembly.Module> {
+  try {
+    const { bytes: out } = instrumentModule(bytes, { maxMemoryBytes: service.limits.memoryBytes, interrupt: true });
+    return await WebAssembly.compile(out);
+  } catch (cause) {
+    if (isWasmkubeError(cause)) {
+      throw new WasmkubeError(cause.code, `service '${service.name}' (${what}): ${cause.message}`, {
+        cause,
+        fix: cause.fix,
+      });
+    }
+    throw new WasmkubeError('WASM_INVALID', `service '${service.name}' (${what}): ${String(cause)}`, {
+      cause,
+      fix: 'rebuild the module; `wasm-tools validate` shows what is wrong with it',
+    });
+  }
+}
+
+export async function loadEngine(service: ServiceSpec, events: EngineEvents): Promise<Engine> {
+  const { bytes, path } = await readServiceWasm(service);
+  let kind: ReturnType<typeof detectWasmKind>;
+  try {
+    kind = detectWasmKind(bytes);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new WasmkubeError('WASM_INVALID', `service '${service.name}': ${path} is not a valid wasm file: ${reason}`, {
+      cause,
+      fix: 'point source at a wasi:http component or a WASI command module (WAGI)',
+    });
+  }
+  if (kind.kind === 'component') {
+    const transpiled = await transpileComponent(bytes, path);
+    const modules = new Map<string, WebAssembly.Module>();
+    for (const [name, core] of transpiled.coreModules) modules.set(name, await compile(core, service, `${path} ${name}`));
+    const engine = new ComponentEngine({
+      service,
+      instantiate: transpiled.instantiate,
+      modules,
+      events,
+      hook: interruptHook(),
+    });
+    try {
+      engine.warm();
+    } catch (cause) {
+      if (isWasmkubeError(cause)) throw cause;
+      throw new WasmkubeError(
+        'WASM_UNSUPPORTED',
+        `service '${service.name}': ${path} could not be instantiated: ${cause instanceof Error ? cause.message : cause}`,
+        { cause, fix: 'the host serves the wasi:http/proxy 0.2 world; check the component imports nothing else' },
+      );
+    }
+    return engine;
+  }
+  if (!isWagiCommand(kind)) {
+    throw new WasmkubeError(
+      'WASM_UNSUPPORTED',
+      `service '${service.name}': ${path} is a core module but not a WASI command (no _start export, or imports beyond wasi_snapshot_preview1)`,
+      { fix: 'build it as a WASI preview1 command for WAGI, or as a wasi:http/proxy component' },
+    );
+  }
+  return new WagiEngine(service, await compile(bytes, service, path), events, interruptHook());
+}

@@ -1,0 +1,109 @@
+// One serving thread: loads every service's engine, binds the listener and drains on request. The
+// supervisor runs one of these in-process, or one per worker thread sharing the port.
+
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { isWasmkubeError, WasmkubeError } from '../errors.ts';
+import type { AppManifest } from '../manifest/index.ts';
+import { NodeHttpServer } from './adapters/node-http.ts';
+import { HostApp } from './app.ts';
+import type { Engine } from './engine.ts';
+import { loadEngine } from './load.ts';
+import { createLogger, type LoggerOptions } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+
+export interface ServeConfig {
+  readonly manifest: AppManifest;
+  readonly host: string;
+  readonly port: number;
+  readonly reusePort: boolean;
+  /** Serve the services that load even if others fail. @default false */
+  readonly keepGoing: boolean;
+  readonly log: LoggerOptions;
+  readonly thread: number;
+  /** Process-wide metrics (default ones) are collected by thread 0 only. */
+  readonly defaultMetrics: boolean;
+}
+
+export interface ServingThread {
+  readonly address: AddressInfo;
+  readonly app: HostApp;
+  readonly logger: Logger;
+  readonly failed: readonly string[];
+  readonly metricsJson: () => Promise<unknown>;
+  /** Readiness off, wait drainDelay, stop accepting, let in-flight requests finish up to the grace period. */
+  drain(drainDelayMs: number, gracePeriodMs: number): Promise<{ unfinished: number }>;
+}
+
+export async function startServing(
+  config: ServeConfig,
+  renderMetrics?: () => Promise<{ contentType: string; text: string }>,
+): Promise<ServingThread> {
+  const logger = createLogger({ ...config.log, base: { ...config.log.base, thread: config.thread } });
+  let app: HostApp | undefined;
+  const metrics = createMetrics(() => app?.memoryByService() ?? [], config.defaultMetrics);
+  const events = (service: string) => ({
+    instanceCreated: () => metrics.instances.inc({ service }),
+    guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
+      logger.info({ service, stream, reqId, guest: true }, line),
+  });
+  const engines: Engine[] = [];
+  const failed: string[] = [];
+  const errors: WasmkubeError[] = [];
+  for (const service of config.manifest.services) {
+    try {
+      engines.push(await loadEngine(service, events(service.name)));
+    } catch (err) {
+      const e = isWasmkubeError(err)
+        ? err
+        : new WasmkubeError('INTERNAL', `service '${service.name}': ${String(err)}`, { cause: err });
+      failed.push(service.name);
+      errors.push(e);
+    }
+  }
+  if (errors.length > 0 && (!config.keepGoing || engines.length === 0)) {
+    if (errors.length === 1) throw errors[0]!;
+    throw new WasmkubeError(errors[0]!.code, errors.map((e) => e.message).join('\n'), {
+      fix: `${errors[0]!.fix ?? ''}${config.keepGoing ? '' : ' (or pass --keep-going to serve the other services)'}`.trim(),
+    });
+  }
+  if (config.thread === 0) {
+    for (const e of errors) logger.error({ code: e.code, fix: e.fix }, `${e.message} (skipped: --keep-going)`);
+  }
+  app = new HostApp({ engines, logger, metrics, renderMetrics, failed });
+  const server = new NodeHttpServer(app, logger);
+  let address: AddressInfo;
+  try {
+    address = await server.listen({ host: config.host, port: config.port, reusePort: config.reusePort });
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new WasmkubeError('LISTEN_FAILED', `cannot listen on ${config.host}:${config.port}: ${code ?? cause}`, {
+      cause,
+      fix: code === 'EADDRINUSE' ? 'pick another port with --listen, or stop what uses it' : 'check --listen',
+    });
+  }
+  const liveApp = app;
+  return {
+    address,
+    app: liveApp,
+    logger,
+    failed,
+    metricsJson: () => metrics.registry.getMetricsAsJSON(),
+    async drain(drainDelayMs, gracePeriodMs) {
+      liveApp.startDraining();
+      // Endpoints take a while to drop this pod: keep accepting until they have.
+      await sleep(drainDelayMs);
+      const closed = server.stopAccepting();
+      const finished = await Promise.race([liveApp.idle().then(() => true), sleep(gracePeriodMs).then(() => false)]);
+      const unfinished = finished ? 0 : liveApp.inFlight;
+      server.closeAll();
+      await closed;
+      for (const e of engines) e.close();
+      return { unfinished };
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}

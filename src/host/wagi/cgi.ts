@@ -1,0 +1,104 @@
+// CGI for WAGI guests: the environment a request becomes (RFC 3875 plus WAGI's X_ variables), and the
+// parsing of the header block a guest prints before its body.
+
+import type { GuestRequest } from '../engine.ts';
+
+export function cgiEnvironment(
+  req: GuestRequest,
+  serviceEnv: Readonly<Record<string, string>>,
+  contentLength: number,
+): string[] {
+  const q = req.pathWithQuery.indexOf('?');
+  const path = q === -1 ? req.pathWithQuery : req.pathWithQuery.slice(0, q);
+  const query = q === -1 ? '' : req.pathWithQuery.slice(q + 1);
+  const prefix = req.routePrefix === '/' ? '' : req.routePrefix;
+  const pathInfo = path.startsWith(prefix) ? path.slice(prefix.length) : path;
+  const [serverName, serverPort = req.scheme === 'https' ? '443' : '80'] = req.authority.split(':');
+  const vars: Record<string, string> = {
+    ...serviceEnv,
+    AUTH_TYPE: '',
+    CONTENT_LENGTH: String(contentLength),
+    CONTENT_TYPE: '',
+    GATEWAY_INTERFACE: 'CGI/1.1',
+    PATH_INFO: safeDecode(pathInfo),
+    PATH_TRANSLATED: safeDecode(pathInfo),
+    QUERY_STRING: query,
+    REMOTE_ADDR: req.remoteAddress,
+    REMOTE_HOST: req.remoteAddress,
+    REMOTE_USER: '',
+    REQUEST_METHOD: req.method,
+    SCRIPT_NAME: prefix,
+    SERVER_NAME: serverName ?? '',
+    SERVER_PORT: serverPort,
+    SERVER_PROTOCOL: 'HTTP/1.1',
+    SERVER_SOFTWARE: 'wasmkube',
+    X_FULL_URL: `${req.scheme}://${req.authority}${req.pathWithQuery}`,
+    X_MATCHED_ROUTE: req.routePrefix,
+    X_RAW_PATH_INFO: pathInfo,
+    X_REQUEST_ID: req.requestId,
+  };
+  for (const [name, value] of req.headers) {
+    if (name === 'content-type') vars.CONTENT_TYPE = value;
+    // Credentials never reach the guest's environment as HTTP_ variables (RFC 3875 4.1.18).
+    if (name === 'authorization' || name === 'proxy-authorization') continue;
+    const key = `HTTP_${name.toUpperCase().replaceAll('-', '_')}`;
+    vars[key] = key in vars ? `${vars[key]}, ${value}` : value;
+  }
+  return Object.entries(vars).map(([k, v]) => `${k}=${v}`);
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
+
+export interface CgiResponse {
+  status: number;
+  headers: [string, string][];
+  body: Uint8Array;
+}
+
+/** Splits a guest's stdout into status, headers and body; `null` when there is no header block. */
+export function parseCgiOutput(out: Uint8Array): CgiResponse | null {
+  let end = -1;
+  let bodyStart = -1;
+  const scan = Math.min(out.length, 64 * 1024);
+  for (let i = 0; i < scan; i++) {
+    if (out[i] !== 10) continue;
+    if (out[i + 1] === 10) {
+      end = i;
+      bodyStart = i + 2;
+      break;
+    }
+    if (out[i + 1] === 13 && out[i + 2] === 10) {
+      end = i;
+      bodyStart = i + 3;
+      break;
+    }
+  }
+  if (end === -1) return null;
+  const head = Buffer.from(out.buffer, out.byteOffset, end).toString('latin1');
+  let status = 0;
+  let hasLocation = false;
+  const headers: [string, string][] = [];
+  for (const raw of head.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '') continue;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return null;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'status') {
+      status = Number.parseInt(value, 10);
+      if (!(status >= 100 && status <= 599)) return null;
+      continue;
+    }
+    if (name === 'location') hasLocation = true;
+    headers.push([name, value]);
+  }
+  if (status === 0) status = hasLocation ? 302 : 200;
+  return { status, headers, body: out.subarray(bodyStart) };
+}

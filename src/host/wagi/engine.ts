@@ -1,0 +1,116 @@
+// The WAGI engine: a WASI preview1 command run CGI style, one fresh instance per request, body on
+// stdin, response parsed from stdout, stderr lines to the log.
+
+import { WasmkubeError } from '../../errors.ts';
+import type { ServiceSpec } from '../../manifest/index.ts';
+import { BodyWriter } from '../body.ts';
+import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
+import { guestFailure } from '../failure.ts';
+import { enterGuest, leaveGuest } from '../guard.ts';
+import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
+import { cgiEnvironment, parseCgiOutput } from './cgi.ts';
+import { createPreview1, ProcExit } from './preview1.ts';
+import { LineSplitter } from '../line-splitter.ts';
+
+export class WagiEngine implements Engine {
+  readonly kind = 'wagi' as const;
+  readonly service: ServiceSpec;
+  readonly #module: WebAssembly.Module;
+  readonly #events: EngineEvents;
+  readonly #hook: InterruptHook;
+  #liveMemory = 0;
+
+  constructor(service: ServiceSpec, module: WebAssembly.Module, events: EngineEvents, hook: InterruptHook) {
+    this.service = service;
+    this.#module = module;
+    this.#events = events;
+    this.#hook = hook;
+  }
+
+  async handle(req: GuestRequest, ctx: EngineContext): Promise<GuestResponse> {
+    // CGI needs the whole body on stdin before the guest starts; the reader enforces the limit.
+    const stdin = await req.body.readAll();
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    const out: Uint8Array[] = [];
+    let outBytes = 0;
+    const errLines = new LineSplitter((line) => this.#events.guestLog('stderr', line, req.requestId));
+    const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
+    const wasi = createPreview1({
+      args: [this.service.name, ...(query ? query.split('&').map(safeDecode) : [])],
+      env: cgiEnvironment(req, this.service.env, stdin.length),
+      stdin,
+      stdout: (c) => {
+        out.push(c);
+        outBytes += c.length;
+      },
+      stderr: (c) => errLines.push(c),
+    });
+    let memory: WebAssembly.Memory | undefined;
+    try {
+      const instance = new WebAssembly.Instance(this.#module, { wasi_snapshot_preview1: wasi.imports });
+      this.#events.instanceCreated();
+      memory = instance.exports.memory as WebAssembly.Memory | undefined;
+      if (!(memory instanceof WebAssembly.Memory)) {
+        throw new WasmkubeError('WASM_UNSUPPORTED', `service '${this.service.name}' exports no memory`, {
+          fix: 'build the module as a WASI command that exports its memory',
+        });
+      }
+      wasi.bind(memory);
+      attachInterrupt(instance, this.#hook);
+      enterGuest(ctx.deadline, this.service.limits.timeoutMs);
+      const held = memory.buffer.byteLength;
+      this.#liveMemory += held;
+      try {
+        (instance.exports._start as () => void)();
+      } finally {
+        leaveGuest();
+        this.#liveMemory -= held;
+      }
+    } catch (err) {
+      if (!(err instanceof ProcExit && err.code === 0)) {
+        errLines.flush();
+        const atCap = memory !== undefined && memory.buffer.byteLength + 65536 > this.service.limits.memoryBytes;
+        if (err instanceof ProcExit) {
+          throw guestFailure(new Error(`guest exited with code ${err.code}`), this.service.name, atCap);
+        }
+        throw guestFailure(err, this.service.name, atCap);
+      }
+    }
+    errLines.flush();
+    const stdout = concat(out, outBytes);
+    const cgi = parseCgiOutput(stdout);
+    if (cgi === null) {
+      throw new WasmkubeError(
+        'GUEST_TRAP',
+        `service '${this.service.name}' printed no CGI header block (e.g. "Content-Type: text/plain" then a blank line)`,
+        { fix: 'print the response headers and an empty line before the body' },
+      );
+    }
+    return { status: cgi.status, headers: cgi.headers, body: BodyWriter.of(cgi.body) };
+  }
+
+  memoryBytes(): number {
+    return this.#liveMemory;
+  }
+
+  close(): void {}
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s.replaceAll('+', ' '));
+  } catch {
+    return s;
+  }
+}

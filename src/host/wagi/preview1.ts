@@ -1,0 +1,152 @@
+// A minimal WASI preview1 for CGI-style guests: args, environment, stdin from memory, stdout captured,
+// stderr to the log, clocks and random. No filesystem and no sockets: WAGI guests get none.
+
+import { randomFillSync } from 'node:crypto';
+
+const ESUCCESS = 0;
+const EBADF = 8;
+const EINVAL = 28;
+const ENOSYS = 52;
+
+/** Thrown by proc_exit; unwinds the guest back to the engine. */
+export class ProcExit extends Error {
+  readonly code: number;
+  constructor(code: number) {
+    super(`guest exited with code ${code}`);
+    this.code = code;
+  }
+}
+
+export interface Preview1Options {
+  readonly args: readonly string[];
+  readonly env: readonly string[];
+  readonly stdin: Uint8Array;
+  readonly stdout: (chunk: Uint8Array) => void;
+  readonly stderr: (chunk: Uint8Array) => void;
+}
+
+const encoder = new TextEncoder();
+
+function encodeStrings(list: readonly string[]): { bufs: Uint8Array[]; size: number } {
+  const bufs = list.map((s) => encoder.encode(`${s}\0`));
+  return { bufs, size: bufs.reduce((n, b) => n + b.length, 0) };
+}
+
+/** Builds the `wasi_snapshot_preview1` import object; `bind(memory)` must be called after instantiation. */
+export function createPreview1(opts: Preview1Options) {
+  let memory: WebAssembly.Memory | null = null;
+  let stdinOffset = 0;
+  const args = encodeStrings(opts.args);
+  const env = encodeStrings(opts.env);
+  const view = () => new DataView(memory!.buffer);
+  const bytes = () => new Uint8Array(memory!.buffer);
+
+  const writeStrings = (list: { bufs: Uint8Array[] }, ptrs: number, buf: number): number => {
+    const dv = view();
+    const mem = bytes();
+    let off = buf;
+    list.bufs.forEach((b, i) => {
+      dv.setUint32(ptrs + i * 4, off, true);
+      mem.set(b, off);
+      off += b.length;
+    });
+    return ESUCCESS;
+  };
+
+  const imports: Record<string, (...a: never[]) => number | undefined> = {
+    args_sizes_get(argc: number, size: number) {
+      view().setUint32(argc, args.bufs.length, true);
+      view().setUint32(size, args.size, true);
+      return ESUCCESS;
+    },
+    args_get: (ptrs: number, buf: number) => writeStrings(args, ptrs, buf),
+    environ_sizes_get(count: number, size: number) {
+      view().setUint32(count, env.bufs.length, true);
+      view().setUint32(size, env.size, true);
+      return ESUCCESS;
+    },
+    environ_get: (ptrs: number, buf: number) => writeStrings(env, ptrs, buf),
+    clock_res_get(_id: number, out: number) {
+      view().setBigUint64(out, 1000n, true);
+      return ESUCCESS;
+    },
+    clock_time_get(id: number, _precision: bigint, out: number) {
+      const ns =
+        id === 0
+          ? BigInt(Date.now()) * 1_000_000n
+          : BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6));
+      view().setBigUint64(out, ns, true);
+      return ESUCCESS;
+    },
+    fd_write(fd: number, iovs: number, len: number, nwritten: number) {
+      if (fd !== 1 && fd !== 2) return EBADF;
+      const dv = view();
+      let total = 0;
+      for (let i = 0; i < len; i++) {
+        const ptr = dv.getUint32(iovs + i * 8, true);
+        const n = dv.getUint32(iovs + i * 8 + 4, true);
+        if (n === 0) continue;
+        // Copy: the guest may reuse its buffer once we return.
+        const chunk = bytes().slice(ptr, ptr + n);
+        (fd === 1 ? opts.stdout : opts.stderr)(chunk);
+        total += n;
+      }
+      dv.setUint32(nwritten, total, true);
+      return ESUCCESS;
+    },
+    fd_read(fd: number, iovs: number, len: number, nread: number) {
+      if (fd !== 0) return EBADF;
+      const dv = view();
+      const mem = bytes();
+      let total = 0;
+      for (let i = 0; i < len && stdinOffset < opts.stdin.length; i++) {
+        const ptr = dv.getUint32(iovs + i * 8, true);
+        const n = Math.min(dv.getUint32(iovs + i * 8 + 4, true), opts.stdin.length - stdinOffset);
+        mem.set(opts.stdin.subarray(stdinOffset, stdinOffset + n), ptr);
+        stdinOffset += n;
+        total += n;
+      }
+      dv.setUint32(nread, total, true);
+      return ESUCCESS;
+    },
+    fd_fdstat_get(fd: number, out: number) {
+      if (fd > 2) return EBADF;
+      const dv = view();
+      dv.setUint8(out, 2); // character device
+      dv.setUint16(out + 2, 0, true);
+      dv.setBigUint64(out + 8, fd === 0 ? 2n : 64n, true); // fd_read / fd_write rights
+      dv.setBigUint64(out + 16, 0n, true);
+      return ESUCCESS;
+    },
+    fd_fdstat_set_flags: () => ESUCCESS,
+    fd_close: (fd: number) => (fd <= 2 ? ESUCCESS : EBADF),
+    fd_seek: () => ESPIPE,
+    fd_prestat_get: () => EBADF,
+    fd_prestat_dir_name: () => EBADF,
+    random_get(buf: number, len: number) {
+      randomFillSync(bytes(), buf, len);
+      return ESUCCESS;
+    },
+    sched_yield: () => ESUCCESS,
+    proc_exit(code: number) {
+      throw new ProcExit(code);
+    },
+    proc_raise: () => ENOSYS,
+    poll_oneoff: () => ENOSYS,
+  };
+
+  // Anything else a toolchain links (path_open, sockets...) answers ENOSYS instead of failing to link.
+  const importObject = new Proxy(imports, {
+    get: (target, name: string) => target[name] ?? (() => ENOSYS),
+  });
+
+  return {
+    imports: importObject as WebAssembly.ModuleImports,
+    bind(mem: WebAssembly.Memory) {
+      memory = mem;
+    },
+  };
+}
+
+const ESPIPE = 70;
+void EINVAL;

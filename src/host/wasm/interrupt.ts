@@ -1,0 +1,68 @@
+// Connects an instrumented guest to the host's interrupt check: wraps a JS function as a wasm
+// function (only those fit in a funcref table) and plugs it into the guest's interrupt table.
+
+import { WasmkubeError } from '../../errors.ts';
+import { FUEL_GLOBAL_EXPORT, INTERRUPT_TABLE_EXPORT } from './instrument.ts';
+
+/** Loop heads and calls between two `check()` calls, a cost of about one call per 10k iterations. */
+export const DEFAULT_FUEL = 10_000;
+
+/**
+ * A wasm exported function of type `(func (result i32))`, as `makeInterruptHook` returns. It is
+ * opaque on purpose: only functions made there can be stored in the interrupt table.
+ */
+export type InterruptHook = (() => number) & { readonly __wasmkubeInterruptHook: true };
+
+/*
+ * (module
+ *   (type (func (result i32)))
+ *   (import "h" "check" (func $check (type 0)))
+ *   (func (export "check") (type 0) call $check))
+ * A re-exported import would be the JS function itself on some engines; a wasm body calling it is
+ * a real wasm function everywhere.
+ */
+const HOOK_MODULE = Uint8Array.of(
+  ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+  ...[0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f],
+  ...[0x02, 0x0b, 0x01, 0x01, 0x68, 0x05, 0x63, 0x68, 0x65, 0x63, 0x6b, 0x00, 0x00],
+  ...[0x03, 0x02, 0x01, 0x00],
+  ...[0x07, 0x09, 0x01, 0x05, 0x63, 0x68, 0x65, 0x63, 0x6b, 0x00, 0x01],
+  ...[0x0a, 0x06, 0x01, 0x04, 0x00, 0x10, 0x00, 0x0b],
+);
+
+let hookModule: WebAssembly.Module | undefined;
+
+/**
+ * Wraps `check` for an instrumented guest. The guest calls it each time its fuel runs out:
+ * - return a positive number: the guest goes on with that much fuel;
+ * - return 0 or less: the guest traps (`RuntimeError: unreachable`); guest exception handlers cannot
+ *   catch a trap, so this is the way to stop a guest that uses wasm exceptions;
+ * - throw: the error unwinds through the guest to whoever called into it. A guest built with wasm
+ *   exception handling can catch it with `catch_all`, but every later check throws again.
+ */
+export function makeInterruptHook(check: () => number): InterruptHook {
+  hookModule ??= new WebAssembly.Module(HOOK_MODULE);
+  const instance = new WebAssembly.Instance(hookModule, { h: { check } });
+  return instance.exports.check as InterruptHook;
+}
+
+/**
+ * Plugs `hook` into an instance made from an `instrumentModule({ interrupt: true })` module and gives
+ * it `fuel`. Returns the fuel global, which the host may refill (or empty) between calls.
+ */
+export function attachInterrupt(
+  instance: WebAssembly.Instance,
+  hook: InterruptHook,
+  fuel: number = DEFAULT_FUEL,
+): WebAssembly.Global {
+  const table = instance.exports[INTERRUPT_TABLE_EXPORT];
+  const global = instance.exports[FUEL_GLOBAL_EXPORT];
+  if (!(table instanceof WebAssembly.Table) || !(global instanceof WebAssembly.Global)) {
+    throw new WasmkubeError('WASM_INSTRUMENT', `instance does not export ${INTERRUPT_TABLE_EXPORT} and ${FUEL_GLOBAL_EXPORT}`, {
+      fix: 'instantiate the module returned by instrumentModule(bytes, { interrupt: true })',
+    });
+  }
+  table.set(0, hook);
+  global.value = fuel;
+  return global;
+}

@@ -1,0 +1,97 @@
+// From validated input to the app model: units converted, defaults applied, services sorted by name.
+// Pure and total: the schema has already rejected everything these conversions could fail on.
+
+import { parseOutboundHost } from './outbound-hosts.ts';
+import { parseRoute } from './routes.ts';
+import { DEFAULTS, type ManifestInput, type ServiceInput } from './schema.ts';
+import { parseSource } from './source.ts';
+import type { AppManifest, KubernetesSpec, ResourceQuantities, ServiceSpec } from './types.ts';
+import { API_VERSION } from './types.ts';
+import { parseDuration, parseListen, parseSize } from './units.ts';
+
+export function normalizeManifest(input: ManifestInput): AppManifest {
+  const host = input.host ?? {};
+  return {
+    apiVersion: API_VERSION,
+    name: input.name,
+    host: {
+      listen: parseListen(host.listen ?? DEFAULTS.listen),
+      workers: host.workers ?? DEFAULTS.workers,
+      shutdown: {
+        drainDelayMs: parseDuration(host.shutdown?.drainDelay ?? DEFAULTS.drainDelay),
+        gracePeriodMs: parseDuration(host.shutdown?.gracePeriod ?? DEFAULTS.gracePeriod),
+      },
+    },
+    services: Object.keys(input.services)
+      .sort()
+      .map((name) => normalizeService(name, input.services[name])),
+  };
+}
+
+function normalizeService(name: string, input: ServiceInput): ServiceSpec {
+  const limits = input.limits ?? {};
+  return {
+    name,
+    source: parseSource(input.source),
+    ...(input.build === undefined
+      ? {}
+      : {
+          build: {
+            command: input.build.command,
+            workdir: input.build.workdir ?? '.',
+            watch: input.build.watch ?? [],
+          },
+        }),
+    routes: input.routes.map(parseRoute),
+    env: sortKeys(input.env ?? {}),
+    allowedOutboundHosts: [...new Set((input.allowedOutboundHosts ?? []).map(parseOutboundHost))],
+    limits: {
+      memoryBytes: parseSize(limits.memory ?? DEFAULTS.memory),
+      timeoutMs: parseDuration(limits.timeout ?? DEFAULTS.timeout),
+      maxBodyBytes: parseSize(limits.maxBodySize ?? DEFAULTS.maxBodySize),
+      concurrency: limits.concurrency ?? DEFAULTS.concurrency,
+    },
+    isolation: input.isolation ?? DEFAULTS.isolation,
+    kubernetes: normalizeKubernetes(input.kubernetes ?? {}),
+  };
+}
+
+function normalizeKubernetes(input: NonNullable<ServiceInput['kubernetes']>): KubernetesSpec {
+  const autoscaling = input.autoscaling;
+  return {
+    mode: input.mode ?? DEFAULTS.mode,
+    replicas: input.replicas ?? DEFAULTS.replicas,
+    ...(input.runtimeClassName === undefined ? {} : { runtimeClassName: input.runtimeClassName }),
+    resources: {
+      requests: quantities(input.resources?.requests),
+      limits: quantities(input.resources?.limits),
+    },
+    ...(autoscaling === undefined
+      ? {}
+      : {
+          autoscaling: {
+            minReplicas: autoscaling.minReplicas ?? DEFAULTS.minReplicas,
+            maxReplicas: autoscaling.maxReplicas,
+            ...(autoscaling.cpu === undefined && autoscaling.memory === undefined
+              ? { cpu: DEFAULTS.cpuTarget }
+              : {
+                  ...(autoscaling.cpu === undefined ? {} : { cpu: autoscaling.cpu }),
+                  ...(autoscaling.memory === undefined ? {} : { memory: autoscaling.memory }),
+                }),
+          },
+        }),
+  };
+}
+
+function quantities(
+  input: { cpu?: string | number; memory?: string | number } | undefined,
+): ResourceQuantities {
+  return {
+    ...(input?.cpu === undefined ? {} : { cpu: String(input.cpu) }),
+    ...(input?.memory === undefined ? {} : { memory: String(input.memory) }),
+  };
+}
+
+function sortKeys(record: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,373 @@
+// The zod schema of what users write in wasmkube.yaml: shapes, types and per-field checks, with the
+// messages and fixes users see. Normalization (units, defaults) happens later, in normalize.ts.
+
+import * as z from 'zod';
+import { WasmkubeError } from '../errors.ts';
+import { DNS_LABEL_PATTERN } from './names.ts';
+import { parseOutboundHost } from './outbound-hosts.ts';
+import { parseRoute } from './routes.ts';
+import { parseSource } from './source.ts';
+import { API_VERSION } from './types.ts';
+import { DURATION_PATTERN, parseDuration, parseListen, parseSize, SIZE_PATTERN } from './units.ts';
+
+/** Separates message and fix in a zod error string; zod carries one string, users need both parts. */
+export const FIX_SEPARATOR = '\u001f';
+
+/** A zod `error` string that carries a fix; issues.ts splits it again. */
+export function withFix(message: string, fix: string): string {
+  return `${message}${FIX_SEPARATOR}${fix}`;
+}
+
+/** Defaults as users would write them; the JSON Schema shows them and normalize.ts applies them. */
+export const DEFAULTS = {
+  listen: '127.0.0.1:8080',
+  workers: 'auto',
+  drainDelay: '5s',
+  gracePeriod: '30s',
+  memory: '128Mi',
+  timeout: '30s',
+  maxBodySize: '10Mi',
+  concurrency: 1000,
+  isolation: 'auto',
+  mode: 'container',
+  replicas: 1,
+  minReplicas: 1,
+  cpuTarget: 80,
+} as const;
+
+const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+const QUANTITY_PATTERN = '^[+]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$';
+const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
+
+/** Runs a throwing parser as a zod check, turning its WasmkubeError into an issue with the same fix. */
+function check<T>(parse: (value: T) => unknown) {
+  return (value: T, ctx: z.RefinementCtx<T>): void => {
+    try {
+      parse(value);
+    } catch (err) {
+      if (!(err instanceof WasmkubeError)) throw err;
+      ctx.addIssue({ code: 'custom', message: err.message, params: { fix: err.fix } });
+    }
+  };
+}
+
+function fail(message: string, fix: string): never {
+  throw new WasmkubeError('BAD_ARGUMENT', message, { fix });
+}
+
+function integer(min: number, max: number, fix = `use a whole number from ${min} to ${max}`) {
+  const error = withFix(`expected a whole number from ${min} to ${max}`, fix);
+  return z.int({ error }).min(min, { error }).max(max, { error });
+}
+
+function nonEmpty(what: string, fix: string) {
+  return z
+    .string({ error: withFix(`expected ${what} (a string)`, fix) })
+    .min(1, { error: withFix(`${what} is empty`, fix) });
+}
+
+/** A value in one of our units: a number or a string, checked by `parse` (which also enforces ranges). */
+function unit(
+  kind: 'size' | 'duration',
+  description: string,
+  fallback: string,
+  parse: (value: string | number) => unknown,
+) {
+  const fix = kind === 'size' ? 'use a size such as 64Mi' : 'use a duration such as 500ms, 10s or 2m';
+  const example =
+    kind === 'size'
+      ? 'a size such as 64Mi or a number of bytes'
+      : 'a duration such as 10s or a number of milliseconds';
+  return z
+    .union(
+      [
+        z.number().meta({ type: 'integer', minimum: 0 }),
+        z.string().meta({ pattern: kind === 'size' ? SIZE_PATTERN : DURATION_PATTERN }),
+      ],
+      {
+        error: withFix(`expected ${example}`, fix),
+      },
+    )
+    .superRefine(check(parse))
+    .meta({ description, default: fallback });
+}
+
+function sizeBetween(min: number, max: number, range: string) {
+  return (value: string | number): void => {
+    const bytes = parseSize(value);
+    if (bytes < min || bytes > max)
+      fail(`${JSON.stringify(value)} is out of range: must be ${range}`, `use a size ${range}`);
+  };
+}
+
+function durationAtLeast(min: number) {
+  return (value: string | number): void => {
+    if (parseDuration(value) < min)
+      fail(`${JSON.stringify(value)} is too short: must be at least ${min}ms`, 'use a duration such as 10s');
+  };
+}
+
+const ShutdownSchema = z
+  .strictObject({
+    drainDelay: unit(
+      'duration',
+      'How long /ready answers 503 while the listener still accepts connections.',
+      DEFAULTS.drainDelay,
+      parseDuration,
+    ),
+    gracePeriod: unit(
+      'duration',
+      'How long in-flight requests get to finish after the drain delay.',
+      DEFAULTS.gracePeriod,
+      parseDuration,
+    ),
+  })
+  .partial();
+
+const HostSchema = z
+  .strictObject({
+    listen: z
+      .union([z.int().meta({ minimum: 0, maximum: 65535 }), z.string()], {
+        error: withFix('expected host:port, :port or a port', 'use an address such as 127.0.0.1:8080'),
+      })
+      .superRefine(check(parseListen))
+      .meta({
+        description: "Address to listen on: host:port, ':port' (all interfaces) or a port.",
+        default: DEFAULTS.listen,
+      }),
+    workers: z
+      .union([z.literal('auto'), integer(1, 256, "use 'auto' or a whole number from 1 to 256")], {
+        error: withFix(
+          "expected 'auto' or a whole number from 1 to 256",
+          "use 'auto' (one worker per CPU) or a number such as 4",
+        ),
+      })
+      .meta({
+        description: "Worker threads serving requests; 'auto' is one per CPU.",
+        default: DEFAULTS.workers,
+      }),
+    shutdown: ShutdownSchema.meta({ description: 'Graceful shutdown on SIGTERM.' }),
+  })
+  .partial();
+
+const BuildSchema = z.strictObject({
+  command: nonEmpty('a shell command', 'write the command that builds source, e.g. npm run build').meta({
+    description: 'Shell command that produces the service source.',
+  }),
+  workdir: nonEmpty('a folder', 'write a folder relative to the manifest, e.g. orders').optional().meta({
+    description:
+      'Folder to run the command in, relative to the manifest folder. Default: the manifest folder.',
+  }),
+  watch: z
+    .array(nonEmpty('a glob', 'write a glob such as src/**'), {
+      error: withFix('expected a list of globs', 'write watch: ["src/**"]'),
+    })
+    .optional()
+    .meta({ description: 'Globs whose changes trigger a rebuild under `wasmkube up`.' }),
+});
+
+const LimitsSchema = z
+  .strictObject({
+    memory: unit(
+      'size',
+      'Cap on the guest linear memory (64Ki to 4Gi).',
+      DEFAULTS.memory,
+      sizeBetween(2 ** 16, 2 ** 32, 'from 64Ki to 4Gi'),
+    ),
+    timeout: unit('duration', 'Request deadline.', DEFAULTS.timeout, durationAtLeast(1)),
+    maxBodySize: unit('size', 'Largest request body accepted.', DEFAULTS.maxBodySize, parseSize),
+    concurrency: integer(1, 1_000_000).meta({
+      description: 'Max in-flight requests for this service per worker.',
+      default: DEFAULTS.concurrency,
+    }),
+  })
+  .partial();
+
+const quantity = z
+  .union([z.number().meta({ minimum: 0 }), z.string().meta({ pattern: QUANTITY_PATTERN })], {
+    error: withFix('expected a Kubernetes quantity', 'use a quantity such as 100m, 0.5 or 64Mi'),
+  })
+  .superRefine(
+    check((value: string | number) => {
+      if (!QUANTITY_RE.test(String(value)))
+        fail(`'${value}' is not a Kubernetes quantity`, 'use a quantity such as 100m, 0.5 or 64Mi');
+    }),
+  );
+
+const QuantitiesSchema = z
+  .strictObject({
+    cpu: quantity.meta({ description: 'CPU, e.g. 100m or 0.5.' }),
+    memory: quantity.meta({ description: 'Memory, e.g. 64Mi.' }),
+  })
+  .partial();
+
+const KubernetesSchema = z
+  .strictObject({
+    mode: z
+      .enum(['container', 'wasm', 'knative', 'stateful'], {
+        error: withFix(
+          'expected container, wasm, knative or stateful',
+          'use mode: container (a container with a Wasm runtime)',
+        ),
+      })
+      .meta({ description: 'How the service runs on Kubernetes.', default: DEFAULTS.mode }),
+    replicas: integer(0, 1000).meta({ description: 'Pod replicas.', default: DEFAULTS.replicas }),
+    runtimeClassName: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, {
+        error: withFix('is not a RuntimeClass name', 'use a lowercase name such as wasmtime'),
+      })
+      .meta({ description: 'RuntimeClass of a containerd Wasm shim; only with mode: wasm.' }),
+    resources: z
+      .strictObject({ requests: QuantitiesSchema, limits: QuantitiesSchema })
+      .partial()
+      .meta({ description: 'Container resource requests and limits.' }),
+    autoscaling: z
+      .strictObject({
+        minReplicas: integer(1, 1000).meta({ default: DEFAULTS.minReplicas }),
+        maxReplicas: integer(1, 1000),
+        cpu: integer(1, 1000).meta({ description: 'Target average CPU utilization, percent of requests.' }),
+        memory: integer(1, 1000).meta({
+          description: 'Target average memory utilization, percent of requests.',
+        }),
+      })
+      .partial({ minReplicas: true, cpu: true, memory: true })
+      .superRefine((value, ctx) => {
+        if ((value.minReplicas ?? DEFAULTS.minReplicas) > value.maxReplicas) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['minReplicas'],
+            message: `minReplicas (${value.minReplicas}) is greater than maxReplicas (${value.maxReplicas})`,
+            params: { fix: 'make minReplicas at most maxReplicas' },
+          });
+        }
+      })
+      .meta({ description: 'HorizontalPodAutoscaler; cpu defaults to 80 when neither target is set.' }),
+  })
+  .partial()
+  .superRefine((value, ctx) => {
+    if (value.runtimeClassName !== undefined && (value.mode ?? DEFAULTS.mode) !== 'wasm') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['runtimeClassName'],
+        message: `runtimeClassName only applies to mode: wasm, not ${value.mode ?? DEFAULTS.mode}`,
+        params: { fix: 'set mode: wasm, or remove runtimeClassName' },
+      });
+    }
+  });
+
+export const ServiceSchema = z.strictObject({
+  source: nonEmpty('a path or oci:// reference', 'write source: path/to/service.wasm')
+    .superRefine(check(parseSource))
+    .meta({
+      description: 'The .wasm file, relative to the manifest folder, or oci://registry/repository:tag.',
+    }),
+  build: BuildSchema.optional().meta({ description: 'How `wasmkube build` and `wasmkube up` make source.' }),
+  routes: z
+    .array(
+      z
+        .string({ error: withFix('expected a path', "write a path such as '/orders'") })
+        .superRefine(check(parseRoute)),
+      {
+        error: withFix('expected a list of paths', 'write routes: ["/orders"]'),
+      },
+    )
+    .min(1, {
+      error: withFix('needs at least one route', 'write routes: ["/orders"], or ["/..."] for everything'),
+    })
+    .meta({
+      description:
+        "Path prefixes this service answers: '/orders' matches /orders and /orders/1; '/...' is a catch-all.",
+    }),
+  env: z
+    .record(
+      z.string().regex(new RegExp(ENV_NAME_PATTERN), {
+        error: withFix(
+          'is not an environment variable name',
+          'use letters, digits and _, not starting with a digit',
+        ),
+      }),
+      z.string(),
+      { error: withFix('expected a map of names to strings', 'write env: { LOG_LEVEL: info }') },
+    )
+    .optional()
+    .meta({ description: 'Environment variables; values are strings (quote numbers and booleans).' }),
+  allowedOutboundHosts: z
+    .array(
+      z
+        .string({ error: withFix('expected a string', 'write scheme://host[:port]') })
+        .superRefine(check(parseOutboundHost)),
+      {
+        error: withFix(
+          'expected a list of origins',
+          'write allowedOutboundHosts: ["https://api.example.com"]',
+        ),
+      },
+    )
+    .optional()
+    .meta({ description: 'Origins (scheme://host[:port]) the service may call; nothing else is reachable.' }),
+  limits: LimitsSchema.optional().meta({ description: 'Per-service limits enforced by the host.' }),
+  isolation: z
+    .enum(['reuse', 'fresh', 'auto'], {
+      error: withFix(
+        'expected reuse or fresh',
+        "use 'reuse' (one instance across requests) or 'fresh' (one per request)",
+      ),
+    })
+    .optional()
+    .meta({
+      description:
+        "'reuse' keeps an instance across requests (components only); 'fresh' makes one per request.",
+      default: DEFAULTS.isolation,
+    }),
+  kubernetes: KubernetesSchema.optional().meta({ description: 'How `wasmkube k8s` renders this service.' }),
+});
+
+const dnsLabel = (what: string) =>
+  z
+    .string({ error: withFix(`expected ${what} (a string)`, 'use a name such as shop') })
+    .regex(new RegExp(DNS_LABEL_PATTERN), {
+      error: withFix(
+        `is not a valid ${what}: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit`,
+        'rename it, e.g. my-service',
+      ),
+    });
+
+export const ManifestSchema = z
+  .strictObject({
+    apiVersion: z
+      .literal(API_VERSION, {
+        error: withFix(`expected ${API_VERSION}`, `write apiVersion: ${API_VERSION} as the first line`),
+      })
+      .meta({ description: 'Version of this format.' }),
+    kind: z
+      .literal('App', { error: withFix('expected App', 'write kind: App, or leave kind out') })
+      .optional()
+      .meta({ description: 'Always App; optional.' }),
+    name: dnsLabel('app name').meta({
+      description: 'App name, a DNS-1123 label; Kubernetes object names derive from it.',
+    }),
+    host: HostSchema.optional().meta({ description: 'The Node.js host; every field has a default.' }),
+    services: z
+      .record(dnsLabel('service name'), ServiceSchema, {
+        error: withFix(
+          'expected a map of service names to services',
+          'write services: followed by indented service names',
+        ),
+      })
+      .superRefine((services, ctx) => {
+        if (Object.keys(services).length === 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'has no services',
+            params: { fix: 'add a service, e.g. orders: { source: orders.wasm, routes: ["/orders"] }' },
+          });
+        }
+      })
+      .meta({ description: 'Services by name (DNS-1123 labels).', minProperties: 1 }),
+  })
+  .meta({ title: 'wasmkube app manifest', description: 'wasmkube.yaml: one app of WebAssembly services.' });
+
+/** What users write, after zod has checked it and before units and defaults are applied. */
+export type ManifestInput = z.output<typeof ManifestSchema>;
+export type ServiceInput = z.output<typeof ServiceSchema>;
