@@ -57,10 +57,14 @@ export async function buildAssemblyScriptWagi(options: AssemblyScriptWagiOptions
     } as never,
   });
   if (result.error) {
-    throw new WasmkubeError('BUILD_FAILED', `asc failed to build ${entry}: ${result.error.message}\n${stderr.trim()}`, {
-      cause: result.error,
-      fix: `Fix the AssemblyScript errors reported above in ${entry}.`,
-    });
+    throw new WasmkubeError(
+      'BUILD_FAILED',
+      `asc failed to build ${entry}: ${result.error.message}\n${stderr.trim()}`,
+      {
+        cause: result.error,
+        fix: `Fix the AssemblyScript errors reported above in ${entry}.`,
+      },
+    );
   }
   return new Uint8Array(await readFile(out));
 }

@@ -59,8 +59,13 @@ export async function buildCWagi(options: CWagiOptions): Promise<Uint8Array> {
     const missing = err.code === 'ENOENT';
     throw new WasmkubeError(
       'BUILD_FAILED',
-      missing ? `${clang} not found while building ${source}` : `clang failed to build ${source}:\n${err.stderr ?? err.message}`,
-      { cause, fix: missing || !hasWasiClang(clang) ? INSTALL_FIX : `Fix the C errors reported above in ${source}.` },
+      missing
+        ? `${clang} not found while building ${source}`
+        : `clang failed to build ${source}:\n${err.stderr ?? err.message}`,
+      {
+        cause,
+        fix: missing || !hasWasiClang(clang) ? INSTALL_FIX : `Fix the C errors reported above in ${source}.`,
+      },
     );
   }
   return new Uint8Array(await readFile(out));

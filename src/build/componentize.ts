@@ -67,9 +67,13 @@ export async function componentizeJs(options: ComponentizeJsOptions): Promise<Ui
   });
   if (code !== 0) {
     const why = signal ? `was killed by ${signal} (timeout ${timeoutMs} ms?)` : `exited with ${code}`;
-    throw new WasmkubeError('BUILD_FAILED', `componentize-js build of ${args.source} ${why}:\n${stderr.trim()}`, {
-      fix: `Check ${args.source} is an ES module exporting \`incomingHandler\` and that world ${args.world} exists in ${args.witDir}.`,
-    });
+    throw new WasmkubeError(
+      'BUILD_FAILED',
+      `componentize-js build of ${args.source} ${why}:\n${stderr.trim()}`,
+      {
+        fix: `Check ${args.source} is an ES module exporting \`incomingHandler\` and that world ${args.world} exists in ${args.witDir}.`,
+      },
+    );
   }
   return new Uint8Array(await readFile(args.out));
 }

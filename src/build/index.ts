@@ -46,13 +46,19 @@ export async function buildCached(spec: BuildSpec, options: BuildOptions = {}): 
       const world = spec.world ?? DEFAULT_WORLD;
       return cachedBuild(
         {
-          builder: { name: WAT_BUILDER.name, version: `${WAT_BUILDER.version}+${await jcoTranspileVersion()}` },
+          builder: {
+            name: WAT_BUILDER.name,
+            version: `${WAT_BUILDER.version}+${await jcoTranspileVersion()}`,
+          },
           inputs: [source, resolve(spec.witDir)],
           options: { world },
           cacheDir: options.cacheDir,
         },
         async (tmp) =>
-          writeFile(tmp, await buildWatComponent(await readFile(source, 'utf8'), resolve(spec.witDir), world)),
+          writeFile(
+            tmp,
+            await buildWatComponent(await readFile(source, 'utf8'), resolve(spec.witDir), world),
+          ),
       );
     }
     case 'js': {

@@ -226,7 +226,7 @@ export class HostApp {
     const kind = isWasmkubeError(err) ? failureKind(err) : 'trap';
     this.#metrics.guestErrors.inc({ service: spec.name, kind });
     this.#logger.warn(
-      { reqId: req.requestId, service: spec.name, kind, err: { message: err.message, cause: errCause(err) } },
+      { reqId: req.requestId, service: spec.name, kind, error: err.message, cause: errCause(err) },
       'guest failed',
     );
   }

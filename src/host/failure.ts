@@ -21,6 +21,12 @@ export function guestFailure(err: unknown, service: string, memoryAtCap: boolean
   });
 }
 
+/** Whether a failed guest was near its memory cap: a failed grow is the likely cause of its trap. */
+export function nearMemoryCap(memories: readonly WebAssembly.Memory[], capBytes: number): boolean {
+  const slack = Math.max(1 << 20, capBytes / 8);
+  return memories.some((m) => m.buffer.byteLength + slack > capBytes);
+}
+
 export function failureKind(err: WasmkubeError): GuestErrorKind {
   switch (err.code) {
     case 'GUEST_DEADLINE':

@@ -34,8 +34,8 @@ export class ManifestError extends WasmkubeError {
   readonly issues: readonly ManifestIssue[];
 
   constructor(code: ErrorCode, issues: readonly ManifestIssue[]) {
-    const fix =
-      issues.length === 1 ? issues[0].fix : issues.map((i) => `${i.path || 'YAML'}: ${i.fix}`).join('\n');
+    const fixes = issues.map((i) => (issues.length === 1 ? i.fix : `${i.path || 'YAML'}: ${i.fix}`));
+    const fix = [...new Set(fixes)].join('\n');
     super(code, issues.map(formatIssue).join('\n'), { fix });
     this.name = 'ManifestError';
     this.issues = issues;

@@ -151,12 +151,16 @@ async function statKind(path: string): Promise<'file' | 'dir' | 'none'> {
 function syntaxIssue(error: YAMLError, text: string, file: string, lineCounter: LineCounter): ManifestIssue {
   const { line, col } = lineCounter.linePos(error.pos[0]);
   let message = error.message;
-  if (error.code === 'DUPLICATE_KEY') message = `duplicate key '${text.slice(error.pos[0], error.pos[1])}'`;
+  if (error.code === 'DUPLICATE_KEY') {
+    message = `duplicate key '${/^[^:\n]*/.exec(text.slice(error.pos[0]))?.[0].trim()}'`;
+  }
   if (error.code === 'MULTIPLE_DOCS') message = 'the manifest has more than one YAML document';
   const unclosed = /end with an? ([\]}])/.exec(message);
   const fix = unclosed
     ? `close it with ${unclosed[1]}, and indent continuation lines deeper than their key`
-    : (YAML_FIXES[error.code] ?? 'fix the YAML syntax here');
+    : message.startsWith('Nested mappings')
+      ? 'quote a value that contains \': \', e.g. command: "echo a: b"'
+      : (YAML_FIXES[error.code] ?? 'fix the YAML syntax here');
   return { file, line, col, path: '', message: `YAML syntax: ${message}`, fix };
 }
 

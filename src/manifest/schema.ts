@@ -55,6 +55,10 @@ function fail(message: string, fix: string): never {
   throw new WasmkubeError('BAD_ARGUMENT', message, { fix });
 }
 
+function quote(value: string | number): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
 function integer(min: number, max: number, fix = `use a whole number from ${min} to ${max}`) {
   const error = withFix(`expected a whole number from ${min} to ${max}`, fix);
   return z.int({ error }).min(min, { error }).max(max, { error });
@@ -96,14 +100,14 @@ function sizeBetween(min: number, max: number, range: string) {
   return (value: string | number): void => {
     const bytes = parseSize(value);
     if (bytes < min || bytes > max)
-      fail(`${JSON.stringify(value)} is out of range: must be ${range}`, `use a size ${range}`);
+      fail(`${quote(value)} is out of range: must be ${range}`, `use a size ${range}`);
   };
 }
 
 function durationAtLeast(min: number) {
   return (value: string | number): void => {
     if (parseDuration(value) < min)
-      fail(`${JSON.stringify(value)} is too short: must be at least ${min}ms`, 'use a duration such as 10s');
+      fail(`${quote(value)} is too short: must be at least ${min}ms`, 'use a duration such as 10s');
   };
 }
 

@@ -141,7 +141,11 @@ describe('WAGI guests run as CGI programs', () => {
     const body = 'x'.repeat(100_000);
     const echo = runWagi(
       module,
-      cgiEnv('/echo', { REQUEST_METHOD: 'POST', CONTENT_TYPE: 'text/csv', CONTENT_LENGTH: String(body.length) }),
+      cgiEnv('/echo', {
+        REQUEST_METHOD: 'POST',
+        CONTENT_TYPE: 'text/csv',
+        CONTENT_LENGTH: String(body.length),
+      }),
       body,
     );
     assert.equal(echo.stdout, `Content-Type: text/csv\n\n${body}`);
@@ -176,7 +180,9 @@ describe('WAGI guests run as CGI programs', () => {
     assert.match(missing.stdout, /^Status: 404 Not Found\n/);
   });
 
-  test('wagi-c answers hello and echoes stdin', { skip: !guestAvailable('wagi-c') && 'no clang for wasm32-wasi' }, async () => {
+  test('wagi-c answers hello and echoes stdin', {
+    skip: !guestAvailable('wagi-c') && 'no clang for wasm32-wasi',
+  }, async () => {
     const module = await wagiModule('wagi-c');
     assert.equal(runWagi(module, cgiEnv('/')).stdout, 'Content-Type: text/plain\n\nhello from c\n');
     const body = 'y'.repeat(200_000);

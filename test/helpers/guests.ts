@@ -2,10 +2,16 @@
 // build cache on first use and returns the .wasm path: tests never depend on committed binaries.
 
 import { fileURLToPath } from 'node:url';
-import { type BuildSpec, buildCached } from '../../src/build/index.ts';
 import { hasWasiClang } from '../../src/build/clang.ts';
+import { type BuildSpec, buildCached } from '../../src/build/index.ts';
 
-export type GuestName = 'hello-component' | 'echo-component' | 'js-component' | 'wagi-hello' | 'wagi-test' | 'wagi-c';
+export type GuestName =
+  | 'hello-component'
+  | 'echo-component'
+  | 'js-component'
+  | 'wagi-hello'
+  | 'wagi-test'
+  | 'wagi-c';
 
 export interface GuestInfo {
   /** `component`: wasi:http/proxy 0.2 component; `wagi`: WASI preview1 command speaking CGI. */

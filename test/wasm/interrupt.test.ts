@@ -98,34 +98,42 @@ describe('interrupting a guest', () => {
     assert.equal(calls, 100);
   });
 
-  it('a trap stops a guest that catches every exception, a thrown error does not', () => {
+  it('stops a guest that catches every exception, whether check() throws or traps', () => {
     const source = wat(`(module
       (func (export "stubborn") (result i32) (local $caught i32)
         (loop $again
           (try (do (loop $forever (br $forever)))
                (catch_all (local.set $caught (i32.add (local.get $caught) (i32.const 1)))))
-          (br_if $again (i32.lt_s (local.get $caught) (i32.const 3))))
+          (br $again))
         (local.get $caught)))`);
     const { bytes } = instrumentModule(source, { interrupt: true });
     const throwing = instantiate(bytes);
+    let calls = 0;
     attachInterrupt(
       throwing,
       makeInterruptHook(() => {
+        calls++;
         throw new Error('stop');
       }),
       100,
     );
-    // The guest swallowed the error three times and then chose to return: a thrown error is only
-    // advisory for guests with exception handlers.
-    assert.equal((throwing.exports.stubborn as Fn)(), 3);
+    // The guest catches the error once, but fuel stays empty (the refill never happened), so the
+    // next check, at the outer loop head outside its handler, throws again and the error escapes.
+    assert.throws(() => (throwing.exports.stubborn as Fn)(), /stop/);
+    assert.equal(calls, 2);
 
     const trapping = instantiate(bytes);
+    calls = 0;
     attachInterrupt(
       trapping,
-      makeInterruptHook(() => 0),
+      makeInterruptHook(() => {
+        calls++;
+        return 0;
+      }),
       100,
     );
     assert.throws(() => (trapping.exports.stubborn as Fn)(), (err) => err instanceof WebAssembly.RuntimeError);
+    assert.equal(calls, 1);
   });
 
   it('runs a start function before the hook is attached', () => {

@@ -90,10 +90,12 @@ export class NodeHttpServer {
     const headers: string[] = [];
     for (const [k, v] of out.headers) headers.push(k, v);
     if (this.#closing) headers.push('connection', 'close');
-    if (!req.complete && out.discard) {
-      // The guest did not read the whole body (or it was too large): the connection cannot be reused
-      // without reading the rest, and reading it could be unbounded, so close after this response.
+    if (!req.complete) {
+      // The body was not read to its end (too large, or the guest answered early). Closing with unread
+      // bytes makes the kernel reset the connection and the client loses this response, so keep
+      // reading and dropping them for a bounded time and size (nginx's lingering close), then close.
       headers.push('connection', 'close');
+      res.once('finish', () => linger(req));
     }
     const body = out.body;
     if (body.ended) {
@@ -122,6 +124,22 @@ export class NodeHttpServer {
       onDrain: (cb) => res.on('drain', cb),
     });
   }
+}
+
+const LINGER_BYTES = 64 * 1024 * 1024;
+const LINGER_MS = 5000;
+
+function linger(req: http.IncomingMessage): void {
+  let dropped = 0;
+  const stop = () => req.socket.destroy();
+  const timer = setTimeout(stop, LINGER_MS).unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > LINGER_BYTES) stop();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 function hasHeader(headers: readonly (readonly [string, string])[], name: string): boolean {

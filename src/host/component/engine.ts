@@ -6,7 +6,7 @@ import { WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
 import type { BodyWriter } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
-import { guestFailure } from '../failure.ts';
+import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { enterGuest, leaveGuest } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
 import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
@@ -164,9 +164,7 @@ export class ComponentEngine implements Engine {
   }
 
   #atMemoryCap(live: LiveInstance): boolean {
-    const cap = this.service.limits.memoryBytes;
-    const slack = Math.max(1 << 20, cap / 8);
-    return live.memories.some((m) => m.buffer.byteLength + slack > cap);
+    return nearMemoryCap(live.memories, this.service.limits.memoryBytes);
   }
 
   #flushLogs(): void {

@@ -5,7 +5,7 @@ import { WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
 import { BodyWriter } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
-import { guestFailure } from '../failure.ts';
+import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { enterGuest, leaveGuest } from '../guard.ts';
 import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
 import { cgiEnvironment, parseCgiOutput } from './cgi.ts';
@@ -69,7 +69,7 @@ export class WagiEngine implements Engine {
     } catch (err) {
       if (!(err instanceof ProcExit && err.code === 0)) {
         errLines.flush();
-        const atCap = memory !== undefined && memory.buffer.byteLength + 65536 > this.service.limits.memoryBytes;
+        const atCap = memory !== undefined && nearMemoryCap([memory], this.service.limits.memoryBytes);
         if (err instanceof ProcExit) {
           throw guestFailure(new Error(`guest exited with code ${err.code}`), this.service.name, atCap);
         }

@@ -35,10 +35,10 @@ let hookModule: WebAssembly.Module | undefined;
 /**
  * Wraps `check` for an instrumented guest. The guest calls it each time its fuel runs out:
  * - return a positive number: the guest goes on with that much fuel;
- * - return 0 or less: the guest traps (`RuntimeError: unreachable`); guest exception handlers cannot
- *   catch a trap, so this is the way to stop a guest that uses wasm exceptions;
+ * - return 0 or less: the guest traps (`RuntimeError: unreachable`), which no guest handler catches;
  * - throw: the error unwinds through the guest to whoever called into it. A guest built with wasm
- *   exception handling can catch it with `catch_all`, but every later check throws again.
+ *   exception handling can catch it with `catch_all`, but its fuel stays empty, so the next loop head
+ *   or call throws again: it can only finish the handler it is in, never loop.
  */
 export function makeInterruptHook(check: () => number): InterruptHook {
   hookModule ??= new WebAssembly.Module(HOOK_MODULE);
