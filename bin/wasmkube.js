@@ -12,10 +12,14 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 24) {
   const pinned = join(here, '..', 'node_modules', '.bin', 'node');
   if (!existsSync(pinned)) {
-    process.stderr.write(`error: wasmkube needs Node.js 24 or later (this is ${process.version})\n  fix: run npm install in the wasmkube folder, or install Node.js 24\n`);
+    process.stderr.write(
+      `error: wasmkube needs Node.js 24 or later (this is ${process.version})\n  fix: run npm install in the wasmkube folder, or install Node.js 24\n`,
+    );
     process.exit(69);
   }
-  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }
 await import('../src/cli/main.ts');

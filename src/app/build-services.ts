@@ -34,9 +34,13 @@ export async function buildServices(app: AppManifest, opts: BuildServicesOptions
     const started = performance.now();
     await runBuild(s);
     if (!(await exists(s.source.path))) {
-      throw new WasmkubeError('BUILD_FAILED', `service '${s.name}': the build succeeded but ${s.source.path} is missing`, {
-        fix: 'make services.<name>.build.command write the file named by services.<name>.source',
-      });
+      throw new WasmkubeError(
+        'BUILD_FAILED',
+        `service '${s.name}': the build succeeded but ${s.source.path} is missing`,
+        {
+          fix: 'make services.<name>.build.command write the file named by services.<name>.source',
+        },
+      );
     }
     opts.onProgress?.(`built ${s.name} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     built.push(s.name);
@@ -50,7 +54,9 @@ function runBuild(s: ServiceSpec): Promise<void> {
     // Output goes to stderr so `up`'s stdout stays machine-readable JSON logs.
     const child = spawn(build.command, { cwd: build.workdir, shell: true, stdio: ['ignore', 2, 2] });
     child.on('error', (cause) =>
-      reject(new WasmkubeError('BUILD_FAILED', `service '${s.name}': cannot run '${build.command}'`, { cause })),
+      reject(
+        new WasmkubeError('BUILD_FAILED', `service '${s.name}': cannot run '${build.command}'`, { cause }),
+      ),
     );
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();

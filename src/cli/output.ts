@@ -11,7 +11,9 @@ export function printError(err: unknown): number {
     return err.exitCode;
   }
   const message = err instanceof Error ? (process.env.WASMKUBE_DEBUG ? err.stack : err.message) : String(err);
-  process.stderr.write(`error[INTERNAL]: ${message}\n  fix: this is a bug in wasmkube; rerun with WASMKUBE_DEBUG=1 and report it\n`);
+  process.stderr.write(
+    `error[INTERNAL]: ${message}\n  fix: this is a bug in wasmkube; rerun with WASMKUBE_DEBUG=1 and report it\n`,
+  );
   return 70;
 }
 

@@ -70,13 +70,16 @@ export class HostApp {
 
   constructor(opts: HostAppOptions) {
     this.#slots = opts.engines.map((engine) => ({ spec: engine.service, engine, inFlight: 0 }));
-    this.#router = new Router(this.#slots.flatMap((slot) => slot.spec.routes.map((route) => ({ route, target: slot }))));
+    this.#router = new Router(
+      this.#slots.flatMap((slot) => slot.spec.routes.map((route) => ({ route, target: slot }))),
+    );
     this.#logger = opts.logger;
     this.#failed = opts.failed ?? [];
     this.#metrics = opts.metrics;
     const registry = opts.metrics.registry;
     this.#renderMetrics =
-      opts.renderMetrics ?? (async () => ({ contentType: registry.contentType, text: await registry.metrics() }));
+      opts.renderMetrics ??
+      (async () => ({ contentType: registry.contentType, text: await registry.metrics() }));
   }
 
   get ready(): boolean {
@@ -121,7 +124,12 @@ export class HostApp {
     if (entry === undefined) {
       return jsonResponse(
         404,
-        errorBody('NO_ROUTE', `no service serves ${path}`, req.requestId, 'check the routes in wasmkube.yaml'),
+        errorBody(
+          'NO_ROUTE',
+          `no service serves ${path}`,
+          req.requestId,
+          'check the routes in wasmkube.yaml',
+        ),
       );
     }
     return this.#serve(entry.target, entry.prefix, req);

@@ -52,7 +52,12 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   let address: AddressInfo;
   let failed: readonly string[];
   if (workers === 1) {
-    const t: ServingThread = await startServing({ ...base, port: listen.port, thread: 0, defaultMetrics: true });
+    const t: ServingThread = await startServing({
+      ...base,
+      port: listen.port,
+      thread: 0,
+      defaultMetrics: true,
+    });
     threads.push({ drain: t.drain, metricsJson: t.metricsJson });
     address = t.address;
     failed = t.failed;
@@ -100,7 +105,9 @@ function spawnThread(
   const snapshots = new Map<number, (v: unknown) => void>();
   let drained: ((r: { unfinished: number }) => void) | undefined;
   return new Promise((resolve, reject) => {
-    worker.on('error', (err) => reject(new WasmkubeError('INTERNAL', `worker ${config.thread} crashed: ${err.message}`)));
+    worker.on('error', (err: Error) =>
+      reject(new WasmkubeError('INTERNAL', `worker ${config.thread} crashed: ${err.message}`)),
+    );
     worker.on('exit', () => drained?.({ unfinished: 0 }));
     worker.on('message', async (msg) => {
       switch (msg.type) {

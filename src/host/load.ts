@@ -10,9 +10,9 @@ import { transpileComponent } from './component/transpile.ts';
 import type { Engine, EngineEvents } from './engine.ts';
 import { check } from './guard.ts';
 import { WagiEngine } from './wagi/engine.ts';
-import { detectWasmKind, isWagiCommand } from './wasm/kind.ts';
 import { instrumentModule } from './wasm/instrument.ts';
 import { type InterruptHook, makeInterruptHook } from './wasm/interrupt.ts';
+import { detectWasmKind, isWagiCommand } from './wasm/kind.ts';
 
 let hook: InterruptHook | undefined;
 function interruptHook(): InterruptHook {
@@ -22,9 +22,13 @@ function interruptHook(): InterruptHook {
 
 export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Uint8Array; path: string }> {
   if (service.source.kind !== 'file') {
-    throw new WasmkubeError('WASM_UNSUPPORTED', `service '${service.name}': OCI sources are not supported yet`, {
-      fix: 'point source at a local .wasm file',
-    });
+    throw new WasmkubeError(
+      'WASM_UNSUPPORTED',
+      `service '${service.name}': OCI sources are not supported yet`,
+      {
+        fix: 'point source at a local .wasm file',
+      },
+    );
   }
   const path = service.source.path;
   try {
@@ -46,7 +50,10 @@ export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Ui
 
 async function compile(bytes: Uint8Array, service: ServiceSpec, what: string): Promise<WebAssembly.Module> {
   try {
-    const { bytes: out } = instrumentModule(bytes, { maxMemoryBytes: service.limits.memoryBytes, interrupt: true });
+    const { bytes: out } = instrumentModule(bytes, {
+      maxMemoryBytes: service.limits.memoryBytes,
+      interrupt: true,
+    });
     return await WebAssembly.compile(out);
   } catch (cause) {
     if (isWasmkubeError(cause)) {
@@ -69,15 +76,20 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
     kind = detectWasmKind(bytes);
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new WasmkubeError('WASM_INVALID', `service '${service.name}': ${path} is not a valid wasm file: ${reason}`, {
-      cause,
-      fix: 'point source at a wasi:http component or a WASI command module (WAGI)',
-    });
+    throw new WasmkubeError(
+      'WASM_INVALID',
+      `service '${service.name}': ${path} is not a valid wasm file: ${reason}`,
+      {
+        cause,
+        fix: 'point source at a wasi:http component or a WASI command module (WAGI)',
+      },
+    );
   }
   if (kind.kind === 'component') {
     const transpiled = await transpileComponent(bytes, path);
     const modules = new Map<string, WebAssembly.Module>();
-    for (const [name, core] of transpiled.coreModules) modules.set(name, await compile(core, service, `${path} ${name}`));
+    for (const [name, core] of transpiled.coreModules)
+      modules.set(name, await compile(core, service, `${path} ${name}`));
     const engine = new ComponentEngine({
       service,
       instantiate: transpiled.instantiate,
@@ -92,7 +104,10 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
       throw new WasmkubeError(
         'WASM_UNSUPPORTED',
         `service '${service.name}': ${path} could not be instantiated: ${cause instanceof Error ? cause.message : cause}`,
-        { cause, fix: 'the host serves the wasi:http/proxy 0.2 world; check the component imports nothing else' },
+        {
+          cause,
+          fix: 'the host serves the wasi:http/proxy 0.2 world; check the component imports nothing else',
+        },
       );
     }
     return engine;

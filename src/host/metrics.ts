@@ -13,7 +13,10 @@ export interface HostMetrics {
   readonly memory: client.Gauge<'service'>;
 }
 
-export function createMetrics(memoryOf: () => Iterable<[string, number]>, withDefaults: boolean): HostMetrics {
+export function createMetrics(
+  memoryOf: () => Iterable<[string, number]>,
+  withDefaults: boolean,
+): HostMetrics {
   const registry = new client.Registry();
   if (withDefaults) client.collectDefaultMetrics({ register: registry });
   const requests = new client.Counter({

@@ -23,7 +23,7 @@ export class Router<T> {
     for (const e of this.#entries) {
       const p = e.prefix;
       if (p === '/') return e;
-      if (path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === 47 /* / */)) {
+      if (path.startsWith(p) && (path.length === p.length || path.charCodeAt(p.length) === 47) /* / */) {
         return e;
       }
     }

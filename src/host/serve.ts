@@ -62,13 +62,16 @@ export async function startServing(
     }
   }
   if (errors.length > 0 && (!config.keepGoing || engines.length === 0)) {
-    if (errors.length === 1) throw errors[0]!;
+    const hint =
+      !config.keepGoing && engines.length > 0 ? '; or pass --keep-going to serve the other services' : '';
     throw new WasmkubeError(errors[0]!.code, errors.map((e) => e.message).join('\n'), {
-      fix: `${errors[0]!.fix ?? ''}${config.keepGoing ? '' : ' (or pass --keep-going to serve the other services)'}`.trim(),
+      cause: errors[0],
+      fix: `${errors[0]!.fix ?? 'see above'}${hint}`,
     });
   }
   if (config.thread === 0) {
-    for (const e of errors) logger.error({ code: e.code, fix: e.fix }, `${e.message} (skipped: --keep-going)`);
+    for (const e of errors)
+      logger.error({ code: e.code, fix: e.fix }, `${e.message} (skipped: --keep-going)`);
   }
   app = new HostApp({ engines, logger, metrics, renderMetrics, failed });
   const server = new NodeHttpServer(app, logger);
@@ -77,10 +80,15 @@ export async function startServing(
     address = await server.listen({ host: config.host, port: config.port, reusePort: config.reusePort });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw new WasmkubeError('LISTEN_FAILED', `cannot listen on ${config.host}:${config.port}: ${code ?? cause}`, {
-      cause,
-      fix: code === 'EADDRINUSE' ? 'pick another port with --listen, or stop what uses it' : 'check --listen',
-    });
+    throw new WasmkubeError(
+      'LISTEN_FAILED',
+      `cannot listen on ${config.host}:${config.port}: ${code ?? cause}`,
+      {
+        cause,
+        fix:
+          code === 'EADDRINUSE' ? 'pick another port with --listen, or stop what uses it' : 'check --listen',
+      },
+    );
   }
   const liveApp = app;
   return {
@@ -94,7 +102,10 @@ export async function startServing(
       // Endpoints take a while to drop this pod: keep accepting until they have.
       await sleep(drainDelayMs);
       const closed = server.stopAccepting();
-      const finished = await Promise.race([liveApp.idle().then(() => true), sleep(gracePeriodMs).then(() => false)]);
+      const finished = await Promise.race([
+        liveApp.idle().then(() => true),
+        sleep(gracePeriodMs).then(() => false),
+      ]);
       const unfinished = finished ? 0 : liveApp.inFlight;
       server.closeAll();
       await closed;

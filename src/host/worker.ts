@@ -18,17 +18,21 @@ try {
       port.postMessage({ type: 'metrics-request', id });
     });
   });
-  port.on('message', async (msg: { type: string; id?: number; value?: { contentType: string; text: string } }) => {
-    if (msg.type === 'metrics-snapshot') port.postMessage({ type: 'metrics-snapshot', id: msg.id, value: await thread.metricsJson() });
-    else if (msg.type === 'metrics-response') {
-      pending.get(msg.id!)?.(msg.value!);
-      pending.delete(msg.id!);
-    } else if (msg.type === 'drain') {
-      const m = msg as unknown as { drainDelayMs: number; gracePeriodMs: number };
-      const result = await thread.drain(m.drainDelayMs, m.gracePeriodMs);
-      port.postMessage({ type: 'drained', ...result });
-    }
-  });
+  port.on(
+    'message',
+    async (msg: { type: string; id?: number; value?: { contentType: string; text: string } }) => {
+      if (msg.type === 'metrics-snapshot')
+        port.postMessage({ type: 'metrics-snapshot', id: msg.id, value: await thread.metricsJson() });
+      else if (msg.type === 'metrics-response') {
+        pending.get(msg.id!)?.(msg.value!);
+        pending.delete(msg.id!);
+      } else if (msg.type === 'drain') {
+        const m = msg as unknown as { drainDelayMs: number; gracePeriodMs: number };
+        const result = await thread.drain(m.drainDelayMs, m.gracePeriodMs);
+        port.postMessage({ type: 'drained', ...result });
+      }
+    },
+  );
   port.postMessage({ type: 'listening', address: thread.address, failed: thread.failed });
 } catch (err) {
   port.postMessage({

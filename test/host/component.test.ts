@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { guestPath } from '../helpers/guests.ts';
-import { appDir, type UpProcess, startUp } from '../helpers/host.ts';
+import { appDir, startUp, type UpProcess } from '../helpers/host.ts';
 import { metric, parseProm } from '../helpers/prom.ts';
 
 let up: UpProcess;
@@ -57,7 +57,11 @@ describe('wasi:http components', () => {
       body: 'x',
     });
     assert.equal(res.status, 200);
-    const seen = (await res.json()) as { method: string; pathWithQuery: string; headers: Record<string, string> };
+    const seen = (await res.json()) as {
+      method: string;
+      pathWithQuery: string;
+      headers: Record<string, string>;
+    };
     assert.equal(seen.method, 'PUT');
     assert.equal(seen.pathWithQuery, '/headers?a=1&b=two');
     assert.equal(seen.headers['x-custom'], 'value 1');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { guestAvailable, guestPath } from '../helpers/guests.ts';
-import { appDir, type UpProcess, startUp } from '../helpers/host.ts';
+import { appDir, startUp, type UpProcess } from '../helpers/host.ts';
 
 let up: UpProcess;
 const hasC = guestAvailable('wagi-c');
@@ -42,7 +42,9 @@ describe('WAGI modules', () => {
   });
 
   test('request headers, method, path and query arrive as CGI variables', async () => {
-    const res = await fetch(`${up.url}/cgi/env?x=1&y=2`, { headers: { 'x-trace': 'abc', authorization: 'secret' } });
+    const res = await fetch(`${up.url}/cgi/env?x=1&y=2`, {
+      headers: { 'x-trace': 'abc', authorization: 'secret' },
+    });
     const vars = Object.fromEntries(
       (await res.text())
         .trim()
@@ -125,13 +127,23 @@ describe('WAGI modules', () => {
         c.close();
       },
     });
-    const chunked = await fetch(`${up.url}/cgi/echo`, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await fetch(`${up.url}/cgi/echo`, {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     assert.equal(chunked.status, 413);
     assert.equal((await fetch(`${up.url}/hello`)).status, 200);
   });
 
-  test('a C WAGI module built with clang answers', { skip: hasC ? false : 'clang for wasm32-wasi is not installed (.ci/run installs it)' }, async () => {
-    const res = await fetch(`${up.url}/c/echo`, { method: 'POST', body: 'from c', headers: { 'content-type': 'text/x-c' } });
+  test('a C WAGI module built with clang answers', {
+    skip: hasC ? false : 'clang for wasm32-wasi is not installed (.ci/run installs it)',
+  }, async () => {
+    const res = await fetch(`${up.url}/c/echo`, {
+      method: 'POST',
+      body: 'from c',
+      headers: { 'content-type': 'text/x-c' },
+    });
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'from c');
     assert.equal(await (await fetch(`${up.url}/c/`)).text(), 'hello from c\n');

@@ -12,7 +12,12 @@ type Fn = (...args: number[]) => number;
  * an immediate wrongly, the check would land mid-instruction: the loop count would be off or the
  * rewritten module would not validate or compute the same result.
  */
-const FEATURES: { name: string; source: Uint8Array; loops: number; run: (e: WebAssembly.Exports) => unknown }[] = [
+const FEATURES: {
+  name: string;
+  source: Uint8Array<ArrayBuffer>;
+  loops: number;
+  run: (e: WebAssembly.Exports) => unknown;
+}[] = [
   {
     name: 'MVP numerics, constants, sign extension, saturating truncation',
     loops: 1,
@@ -30,7 +35,8 @@ const FEATURES: { name: string; source: Uint8Array; loops: number; run: (e: WebA
     name: 'SIMD: memargs, v128.const, shuffle, lanes, load/store lane, relaxed',
     loops: 2,
     run: (e) => (e.f as Fn)(5),
-    source: wat(`(module (memory 1) (func (export "f") (param $n i32) (result i32) (local $v v128) (local $i i32)
+    source:
+      wat(`(module (memory 1) (func (export "f") (param $n i32) (result i32) (local $v v128) (local $i i32)
       (local.set $v (v128.const i32x4 1 2 3 4))
       (loop $l
         (local.set $v (i32x4.add (local.get $v)
@@ -102,7 +108,8 @@ const FEATURES: { name: string; source: Uint8Array; loops: number; run: (e: WebA
     name: 'tail calls',
     loops: 2,
     run: (e) => (e.f as Fn)(100_000),
-    source: wat(`(module (type $t (func (param i32 i32) (result i32))) (table 1 funcref) (elem (i32.const 0) $acc)
+    source:
+      wat(`(module (type $t (func (param i32 i32) (result i32))) (table 1 funcref) (elem (i32.const 0) $acc)
       (func $acc (type $t) (loop $l)
         (if (result i32) (i32.eqz (local.get 0)) (then (local.get 1))
           (else (return_call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1))
@@ -152,7 +159,13 @@ export const REFS = moduleBytes(
     ...[0x4e, 0x02, 0x5f, 0x01, 0x7f, 0x01, 0x5e, 0x7f, 0x01],
   ]),
   section(3, vec([[0], [0], [1], [1]])),
-  section(7, vec([[...str('refs'), 0x00, 2], [...str('gc'), 0x00, 3]])),
+  section(
+    7,
+    vec([
+      [...str('refs'), 0x00, 2],
+      [...str('gc'), 0x00, 3],
+    ]),
+  ),
   section(9, [...uleb(1), 0x03, 0x00, ...vec([[0]])]), // declarative: ref.func 0
   section(10, [
     ...uleb(4),
@@ -280,7 +293,10 @@ describe('instruction decoder', () => {
     const n = 20_000;
     const bodies = new Uint8Array(n * fn.length);
     for (let i = 0; i < n; i++) bodies.set(fn, i * fn.length);
-    const head = moduleBytes(section(1, vec([[0x60, 0x00, 0x00]])), section(3, [...uleb(n), ...new Array(n).fill(0)]));
+    const head = moduleBytes(
+      section(1, vec([[0x60, 0x00, 0x00]])),
+      section(3, [...uleb(n), ...new Array(n).fill(0)]),
+    );
     const codeHeader = [0x0a, ...uleb(bodies.length + uleb(n).length), ...uleb(n)];
     const big = new Uint8Array(head.length + codeHeader.length + bodies.length);
     big.set(head);

@@ -2,14 +2,18 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
 import { customSectionName, readSections } from '../../src/host/wasm/binary.ts';
-import { FUEL_GLOBAL_EXPORT, INTERRUPT_TABLE_EXPORT, instrumentModule } from '../../src/host/wasm/instrument.ts';
+import {
+  FUEL_GLOBAL_EXPORT,
+  INTERRUPT_TABLE_EXPORT,
+  instrumentModule,
+} from '../../src/host/wasm/instrument.ts';
 import { attachInterrupt, makeInterruptHook } from '../../src/host/wasm/interrupt.ts';
 import { instantiate, wat } from './wat.ts';
 
 type Fn = (...args: number[]) => number;
 
 /** Instantiates the original and the instrumented module (with a generous hook) side by side. */
-function both(source: Uint8Array, imports: () => WebAssembly.Imports = () => ({})) {
+function both(source: Uint8Array<ArrayBuffer>, imports: () => WebAssembly.Imports = () => ({})) {
   const plain = instantiate(source, imports());
   const { bytes, instrumented } = instrumentModule(source, { interrupt: true });
   const rewritten = instantiate(bytes, imports());
@@ -91,7 +95,8 @@ describe('instrumentModule: interruption', () => {
 
   it('keeps the operands of a loop with parameters (multi-value block type)', () => {
     const { plain, rewritten } = both(NESTED);
-    for (const n of [1, 5, 1000]) assert.equal((rewritten.exports.tri as Fn)(n), (plain.exports.tri as Fn)(n));
+    for (const n of [1, 5, 1000])
+      assert.equal((rewritten.exports.tri as Fn)(n), (plain.exports.tri as Fn)(n));
     assert.equal((rewritten.exports.tri as Fn)(1000), 500_500);
   });
 
@@ -173,7 +178,8 @@ describe('instrumentModule: interruption', () => {
     const before = sectionsOf(source);
     const after = sectionsOf(bytes);
     assert.ok(before.has('custom:name'));
-    for (const id of [3, 5, 11, 'custom:name'] as const) assert.deepEqual(after.get(id), before.get(id), `section ${id}`);
+    for (const id of [3, 5, 11, 'custom:name'] as const)
+      assert.deepEqual(after.get(id), before.get(id), `section ${id}`);
     for (const id of [1, 4, 6, 7, 10]) assert.notDeepEqual(after.get(id), before.get(id), `section ${id}`);
   });
 

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { FUEL_GLOBAL_EXPORT, INTERRUPT_TABLE_EXPORT, instrumentModule } from '../../src/host/wasm/instrument.ts';
+import {
+  FUEL_GLOBAL_EXPORT,
+  INTERRUPT_TABLE_EXPORT,
+  instrumentModule,
+} from '../../src/host/wasm/instrument.ts';
 import { attachInterrupt, makeInterruptHook } from '../../src/host/wasm/interrupt.ts';
 import { instantiate, wat } from './wat.ts';
 
@@ -42,7 +46,10 @@ describe('interrupting a guest', () => {
     });
     const fuel = attachInterrupt(instance, hook, 1000);
     const spin = instance.exports.spin as Fn;
-    assert.throws(() => spin(), (err) => err === stop);
+    assert.throws(
+      () => spin(),
+      (err) => err === stop,
+    );
     assert.equal(calls, 5);
 
     // The same instance runs again: a new budget, a normal call, then the loop is stopped again.
@@ -50,7 +57,10 @@ describe('interrupting a guest', () => {
     limit = 3;
     fuel.value = 1000;
     assert.equal((instance.exports.sum as Fn)(100), 4950);
-    assert.throws(() => spin(), (err) => err === stop);
+    assert.throws(
+      () => spin(),
+      (err) => err === stop,
+    );
     assert.equal(calls, 3);
   });
 
@@ -76,7 +86,10 @@ describe('interrupting a guest', () => {
       makeInterruptHook(() => (stop ? 0 : 500)),
       500,
     );
-    assert.throws(() => (instance.exports.spin as Fn)(), (err) => err instanceof WebAssembly.RuntimeError);
+    assert.throws(
+      () => (instance.exports.spin as Fn)(),
+      (err) => err instanceof WebAssembly.RuntimeError,
+    );
     stop = false;
     fuel.value = 500;
     assert.equal((instance.exports.sum as Fn)(10_000), 49_995_000);
@@ -132,7 +145,10 @@ describe('interrupting a guest', () => {
       }),
       100,
     );
-    assert.throws(() => (trapping.exports.stubborn as Fn)(), (err) => err instanceof WebAssembly.RuntimeError);
+    assert.throws(
+      () => (trapping.exports.stubborn as Fn)(),
+      (err) => err instanceof WebAssembly.RuntimeError,
+    );
     assert.equal(calls, 1);
   });
 
@@ -150,7 +166,10 @@ describe('interrupting a guest', () => {
   it('traps instead of running unbounded when no hook was attached and fuel ran out', () => {
     const instance = spinInstance().instance;
     (instance.exports[FUEL_GLOBAL_EXPORT] as WebAssembly.Global).value = 10;
-    assert.throws(() => (instance.exports.spin as Fn)(), (err) => err instanceof WebAssembly.RuntimeError);
+    assert.throws(
+      () => (instance.exports.spin as Fn)(),
+      (err) => err instanceof WebAssembly.RuntimeError,
+    );
   });
 
   it('exports a one-slot interrupt table', () => {
@@ -163,8 +182,13 @@ describe('interrupting a guest', () => {
   it('attachInterrupt refuses an instance that was not instrumented', () => {
     const plain = instantiate(SPIN);
     assert.throws(
-      () => attachInterrupt(plain, makeInterruptHook(() => 1)),
-      (err) => isWasmkubeError(err) && err.code === 'WASM_INSTRUMENT' && /instrumentModule/.test(err.fix ?? ''),
+      () =>
+        attachInterrupt(
+          plain,
+          makeInterruptHook(() => 1),
+        ),
+      (err) =>
+        isWasmkubeError(err) && err.code === 'WASM_INSTRUMENT' && /instrumentModule/.test(err.fix ?? ''),
     );
   });
 });

@@ -23,10 +23,10 @@ const ALL_FEATURES = {
 };
 
 /** Compiles WAT text to a binary with every wabt feature on. */
-export function wat(source: string): Uint8Array {
+export function wat(source: string): Uint8Array<ArrayBuffer> {
   const mod = wabt.parseWat('test.wat', source, ALL_FEATURES);
   try {
-    return mod.toBinary({ write_debug_names: true }).buffer;
+    return Uint8Array.from(mod.toBinary({ write_debug_names: true }).buffer);
   } finally {
     mod.destroy();
   }
@@ -58,7 +58,7 @@ export function str(s: string): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-export function moduleBytes(...sections: number[][]): Uint8Array {
+export function moduleBytes(...sections: number[][]): Uint8Array<ArrayBuffer> {
   return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...sections.flat()]);
 }
 
@@ -68,6 +68,9 @@ export function body(locals: number[][], code: number[]): number[] {
   return [...uleb(bytes.length), ...bytes];
 }
 
-export function instantiate(bytes: Uint8Array, imports: WebAssembly.Imports = {}): WebAssembly.Instance {
+export function instantiate(
+  bytes: Uint8Array<ArrayBuffer>,
+  imports: WebAssembly.Imports = {},
+): WebAssembly.Instance {
   return new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
 }

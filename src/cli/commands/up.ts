@@ -54,12 +54,20 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     : (await loadManifest(app ?? '.')).app;
   await buildServices(manifest, { force: flags.build, onProgress: progress });
 
-  const host = await startHost({ manifest, listen, workers, keepGoing: flags.keepGoing, log: { format, level } });
+  const host = await startHost({
+    manifest,
+    listen,
+    workers,
+    keepGoing: flags.keepGoing,
+    log: { format, level },
+  });
   const routes = manifest.services
     .filter((s) => !host.failed.includes(s.name))
     .map((s) => `${s.name} → ${s.routes.map((r) => r.pattern).join(', ')}`);
   // One machine-readable line on stdout (tests and scripts wait for it), a summary for people on stderr.
-  process.stdout.write(`${JSON.stringify({ level: 'info', msg: 'listening', url: host.url, workers: host.workers })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ level: 'info', msg: 'listening', url: host.url, workers: host.workers })}\n`,
+  );
   progress(`serving ${manifest.name} on ${host.url} with ${host.workers} worker(s)`);
   for (const r of routes) progress(`  ${r}`);
 
@@ -69,9 +77,12 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
       progress(`${signal} again: exiting now`);
       process.exit(130);
     }
-    progress(`${signal}: draining (ready=503 for ${manifest.host.shutdown.drainDelayMs} ms, then up to ${manifest.host.shutdown.gracePeriodMs} ms for in-flight requests)`);
+    progress(
+      `${signal}: draining (ready=503 for ${manifest.host.shutdown.drainDelayMs} ms, then up to ${manifest.host.shutdown.gracePeriodMs} ms for in-flight requests)`,
+    );
     host.stop().then(({ unfinished }) => {
-      if (unfinished > 0) progress(`${unfinished} request(s) were still running at the end of the grace period`);
+      if (unfinished > 0)
+        progress(`${unfinished} request(s) were still running at the end of the grace period`);
       process.exit(unfinished > 0 ? 1 : 0);
     });
   };

@@ -57,7 +57,10 @@ export function baseImports(opts: BaseImportOptions) {
       getInsecureRandomU64: () => randomFillSync(new BigUint64Array(1))[0]!,
     },
     'wasi:random/insecure-seed': {
-      insecureSeed: () => [randomFillSync(new BigUint64Array(1))[0]!, randomFillSync(new BigUint64Array(1))[0]!],
+      insecureSeed: () => [
+        randomFillSync(new BigUint64Array(1))[0]!,
+        randomFillSync(new BigUint64Array(1))[0]!,
+      ],
     },
     'wasi:cli/environment': {
       getEnvironment: () => env,

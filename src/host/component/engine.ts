@@ -11,7 +11,7 @@ import { enterGuest, leaveGuest } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
 import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
-import { Fields, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
+import { type Fields, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
 import { ioImports } from './io.ts';
 import type { GlueInstantiate } from './transpile.ts';
 
@@ -88,7 +88,9 @@ export class ComponentEngine implements Engine {
         return instance;
       },
     );
-    const handler = (exports.incomingHandler ?? exports['wasi:http/incoming-handler@0.2.0']) as Handler | undefined;
+    const handler = (exports.incomingHandler ?? exports['wasi:http/incoming-handler@0.2.0']) as
+      | Handler
+      | undefined;
     if (!handler || typeof handler.handle !== 'function') {
       throw new WasmkubeError(
         'WASM_UNSUPPORTED',
@@ -145,9 +147,13 @@ export class ComponentEngine implements Engine {
   #response(out: ResponseOutparam): GuestResponse {
     const result = out.result;
     if (result === undefined) {
-      throw new WasmkubeError('GUEST_TRAP', `service '${this.service.name}' returned without setting a response`, {
-        fix: 'call response-outparam.set before the handler returns',
-      });
+      throw new WasmkubeError(
+        'GUEST_TRAP',
+        `service '${this.service.name}' returned without setting a response`,
+        {
+          fix: 'call response-outparam.set before the handler returns',
+        },
+      );
     }
     if (result.tag === 'err') {
       throw new WasmkubeError(

@@ -55,10 +55,14 @@ async function transpileFresh(bytes: Uint8Array, source: string): Promise<Map<st
       base64Cutoff: Number.MAX_SAFE_INTEGER,
     } as Parameters<typeof transpileBytes>[1]);
   } catch (cause) {
-    throw new WasmkubeError('WASM_INVALID', `${source}: the component could not be transpiled: ${String(cause)}`, {
-      cause,
-      fix: 'check that it is a wasi:http/proxy 0.2 component (`wasm-tools component wit` shows its world)',
-    });
+    throw new WasmkubeError(
+      'WASM_INVALID',
+      `${source}: the component could not be transpiled: ${String(cause)}`,
+      {
+        cause,
+        fix: 'check that it is a wasi:http/proxy 0.2 component (`wasm-tools component wit` shows its world)',
+      },
+    );
   }
   const files = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(result.files)) {

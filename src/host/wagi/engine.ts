@@ -7,10 +7,10 @@ import { BodyWriter } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { enterGuest, leaveGuest } from '../guard.ts';
+import { LineSplitter } from '../line-splitter.ts';
 import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
 import { cgiEnvironment, parseCgiOutput } from './cgi.ts';
 import { createPreview1, ProcExit } from './preview1.ts';
-import { LineSplitter } from '../line-splitter.ts';
 
 export class WagiEngine implements Engine {
   readonly kind = 'wagi' as const;

@@ -147,7 +147,7 @@ function invalidLeb(context: string, offset: number): WasmkubeError {
 
 /** A growable byte buffer with LEB128 writers. */
 export class Writer {
-  buf: Uint8Array;
+  buf: Uint8Array<ArrayBuffer>;
   len = 0;
 
   constructor(capacity = 1024) {
@@ -209,7 +209,7 @@ export class Writer {
     return this.uleb(encoded.length).bytes(encoded);
   }
 
-  finish(): Uint8Array {
+  finish(): Uint8Array<ArrayBuffer> {
     return this.buf.subarray(0, this.len);
   }
 }

@@ -53,7 +53,7 @@ export interface InstrumentOptions {
 }
 
 export interface InstrumentResult {
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array<ArrayBuffer>;
   readonly instrumented: {
     /** Memories whose limits were checked against the cap (and lowered where above it). */
     readonly memories: number;

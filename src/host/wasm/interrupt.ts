@@ -58,9 +58,13 @@ export function attachInterrupt(
   const table = instance.exports[INTERRUPT_TABLE_EXPORT];
   const global = instance.exports[FUEL_GLOBAL_EXPORT];
   if (!(table instanceof WebAssembly.Table) || !(global instanceof WebAssembly.Global)) {
-    throw new WasmkubeError('WASM_INSTRUMENT', `instance does not export ${INTERRUPT_TABLE_EXPORT} and ${FUEL_GLOBAL_EXPORT}`, {
-      fix: 'instantiate the module returned by instrumentModule(bytes, { interrupt: true })',
-    });
+    throw new WasmkubeError(
+      'WASM_INSTRUMENT',
+      `instance does not export ${INTERRUPT_TABLE_EXPORT} and ${FUEL_GLOBAL_EXPORT}`,
+      {
+        fix: 'instantiate the module returned by instrumentModule(bytes, { interrupt: true })',
+      },
+    );
   }
   table.set(0, hook);
   global.value = fuel;
