@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
+import { delimiter, dirname } from 'node:path';
 import { WasmkubeError } from '../errors.ts';
 import type { AppManifest, ServiceSpec } from '../manifest/index.ts';
 
@@ -52,7 +53,9 @@ function runBuild(s: ServiceSpec): Promise<void> {
   const build = s.build!;
   return new Promise((resolve, reject) => {
     // Output goes to stderr so `up`'s stdout stays machine-readable JSON logs.
-    const child = spawn(build.command, { cwd: build.workdir, shell: true, stdio: ['ignore', 2, 2] });
+    // `node` in a build command means the Node.js running wasmkube (24), not an older one on PATH.
+    const env = { ...process.env, PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}` };
+    const child = spawn(build.command, { cwd: build.workdir, shell: true, env, stdio: ['ignore', 2, 2] });
     child.on('error', (cause) =>
       reject(
         new WasmkubeError('BUILD_FAILED', `service '${s.name}': cannot run '${build.command}'`, { cause }),

@@ -86,7 +86,7 @@ describe('instrumentModule: interruption', () => {
   it('keeps br, br_if and br_table depths through nested blocks and loops', () => {
     const { plain, rewritten, instrumented, refills } = both(NESTED);
     assert.equal(instrumented.loops, 5);
-    assert.equal(instrumented.functions, 4);
+    assert.equal(instrumented.functions, 0, 'none of them calls a function: loop checks suffice');
     for (const n of [1, 2, 3, 10, 57, 300]) {
       assert.equal((rewritten.exports.calc as Fn)(n), (plain.exports.calc as Fn)(n), `calc(${n})`);
     }

@@ -10,7 +10,6 @@ import { WasmkubeError } from '../../errors.ts';
 // Class 0 (the table default) marks opcodes that do not exist.
 const NONE = 1;
 const LEB1 = 2;
-const LEB2 = 3;
 const MEMARG = 4;
 const BLOCK = 5;
 const LOOP = 6;
@@ -25,6 +24,8 @@ const PREFIX_GC = 14;
 const PREFIX_MISC = 15;
 const PREFIX_SIMD = 16;
 const PREFIX_ATOMIC = 17;
+const CALL1 = 18;
+const CALL2 = 19;
 
 const CLASS = new Uint8Array(256);
 function set(cls: number, ...ops: number[]): void {
@@ -44,8 +45,10 @@ set(BLOCK, 0x02, 0x04, 0x06);
 set(LOOP, 0x03);
 set(END, 0x0b);
 set(DELEGATE, 0x18);
-// catch throw rethrow br br_if call return_call call_ref return_call_ref
-set(LEB1, 0x07, 0x08, 0x09, 0x0c, 0x0d, 0x10, 0x12, 0x14, 0x15);
+// catch throw rethrow br br_if
+set(LEB1, 0x07, 0x08, 0x09, 0x0c, 0x0d);
+// call return_call call_ref return_call_ref
+set(CALL1, 0x10, 0x12, 0x14, 0x15);
 // local.get/set/tee global.get/set table.get/set
 range(LEB1, 0x20, 0x26);
 // memory.size memory.grow (memory index) i32.const i64.const
@@ -53,7 +56,7 @@ set(LEB1, 0x3f, 0x40, 0x41, 0x42);
 // ref.null (heap type, s33) ref.func br_on_null br_on_non_null
 set(LEB1, 0xd0, 0xd2, 0xd5, 0xd6);
 // call_indirect return_call_indirect: type index, table index
-set(LEB2, 0x11, 0x13);
+set(CALL2, 0x11, 0x13);
 set(BR_TABLE, 0x0e);
 set(SELECT_T, 0x1c);
 set(TRY_TABLE, 0x1f);
@@ -143,7 +146,8 @@ export function skipLocals(b: Uint8Array, p: number, end: number, funcIndex: num
 /**
  * Decodes the instructions in `[p, end)` of function `funcIndex`, pushing onto `loops` the offset
  * just past each `loop`'s block type (the head of the loop body). Checks that the last `end` closes
- * the body exactly at `end`. Returns the number of instructions.
+ * the body exactly at `end`. Returns whether the body calls any function (directly, indirectly, by
+ * reference or as a tail call).
  */
 export function scanInstructions(
   b: Uint8Array,
@@ -151,21 +155,25 @@ export function scanInstructions(
   end: number,
   funcIndex: number,
   loops: number[],
-): number {
+): boolean {
   let p = start;
   let depth = 1;
-  let count = 0;
+  let calls = false;
   while (p < end) {
     const at = p;
     const op = b[p++];
-    count++;
     switch (CLASS[op]) {
       case NONE:
         break;
       case LEB1:
         p = leb(b, p);
         break;
-      case LEB2:
+      case CALL1:
+        calls = true;
+        p = leb(b, p);
+        break;
+      case CALL2:
+        calls = true;
         p = leb(b, leb(b, p));
         break;
       case MEMARG:
@@ -183,7 +191,7 @@ export function scanInstructions(
       case END:
         if (--depth === 0) {
           if (p !== end) throw malformed('code after the final end of the body', p, funcIndex);
-          return count;
+          return calls;
         }
         break;
       case DELEGATE:

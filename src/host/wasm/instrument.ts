@@ -43,7 +43,8 @@ export interface InstrumentOptions {
    */
   readonly maxMemoryBytes?: number;
   /**
-   * Insert a fuel check at every function entry and loop head; when fuel runs out the guest calls
+   * Insert a fuel check at every loop head and at the entry of every function that makes calls
+   * (leaf functions without loops cannot run long); when fuel runs out the guest calls
    * the hook in table slot 0 of `__wasmkube_interrupt` (see `attachInterrupt`).
    * @default false
    */
@@ -59,7 +60,7 @@ export interface InstrumentResult {
     readonly memories: number;
     /** Loop heads that got a fuel check. */
     readonly loops: number;
-    /** Function entries that got a fuel check. */
+    /** Function entries that got a fuel check: those of functions that call other functions. */
     readonly functions: number;
   };
 }
@@ -189,6 +190,7 @@ function rewriteCode(bytes: Uint8Array, s: Section, counts: Counts, check: Uint8
   w.uleb(n);
   const loops: number[] = [];
   let loopCount = 0;
+  let entries = 0;
   for (let i = 0; i < n; i++) {
     const funcIndex = counts.importedFuncs + i;
     r.context = `code of function ${funcIndex}`;
@@ -206,10 +208,14 @@ function rewriteCode(bytes: Uint8Array, s: Section, counts: Counts, check: Uint8
     }
     const instrStart = skipLocals(bytes, bodyStart, bodyEnd, funcIndex);
     loops.length = 0;
-    scanInstructions(bytes, instrStart, bodyEnd, funcIndex, loops);
+    // A function that calls nothing and has no loop runs in time bounded by its size, so only
+    // callers need an entry check: every recursion cycle, however indirect, goes through one.
+    const entry = scanInstructions(bytes, instrStart, bodyEnd, funcIndex, loops);
     loopCount += loops.length;
-    w.uleb(size + (loops.length + 1) * check.length);
-    w.bytes(bytes.subarray(bodyStart, instrStart)).bytes(check);
+    if (entry) entries++;
+    w.uleb(size + (loops.length + (entry ? 1 : 0)) * check.length);
+    w.bytes(bytes.subarray(bodyStart, instrStart));
+    if (entry) w.bytes(check);
     let last = instrStart;
     for (const at of loops) {
       w.bytes(bytes.subarray(last, at)).bytes(check);
@@ -223,7 +229,7 @@ function rewriteCode(bytes: Uint8Array, s: Section, counts: Counts, check: Uint8
       fix: 'the module is corrupt: rebuild it',
     });
   }
-  return { payload: w.finish(), loops: loopCount };
+  return { payload: w.finish(), loops: loopCount, entries };
 }
 
 /**
@@ -304,6 +310,7 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
   }
 
   let loops = 0;
+  let entries = 0;
   if (options.interrupt) {
     const exportSection = byId.get(SECTION.export);
     if (exportSection) {
@@ -351,6 +358,7 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
       const code = rewriteCode(bytes, codeSection, counts, fuelCheck(fuelGlobal, hookType, hookTable));
       replaced.set(SECTION.code, code.payload);
       loops = code.loops;
+      entries = code.entries;
     } else if (counts.functions > 0) {
       throw new WasmkubeError(
         'WASM_INVALID',
@@ -390,6 +398,6 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
   const result = out.buf.length - out.len > 1 << 20 ? out.finish().slice() : out.finish();
   return {
     bytes: result,
-    instrumented: { memories, loops, functions: options.interrupt ? counts.functions : 0 },
+    instrumented: { memories, loops, functions: entries },
   };
 }
