@@ -18,6 +18,14 @@ program
   .option('--workers <n>', "serving threads: a number or 'auto' (one per CPU)")
   .option('--keep-going', 'serve the services that load even if others fail')
   .option('--build', 'rebuild every service with a build command before serving')
+  .option(
+    '--drain-delay <duration>',
+    'after SIGTERM, how long /ready is 503 before the listener closes (overrides host.shutdown.drainDelay)',
+  )
+  .option(
+    '--grace-period <duration>',
+    'how long in-flight requests get to finish (overrides host.shutdown.gracePeriod)',
+  )
   .option('--log-format <format>', 'json or pretty', 'json')
   .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
   .action(async (app, flags) => (await import('./commands/up.ts')).up(app, flags));

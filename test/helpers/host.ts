@@ -26,17 +26,23 @@ export interface UpProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `wasmkube up ARGS --listen 127.0.0.1:0` and resolves when it serves. */
-export function startUp(args: readonly string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<UpProcess> {
-  const proc = spawn(
-    process.execPath,
-    [CLI, 'up', ...args, ...(args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'])],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+/**
+ * Starts `wasmkube up ARGS --listen 127.0.0.1:0` and resolves when it serves. Unless `manifestShutdown`,
+ * the drain delay is cut to 50 ms so that stopping does not wait for Kubernetes endpoints.
+ */
+export function startUp(
+  args: readonly string[],
+  opts: { env?: NodeJS.ProcessEnv; manifestShutdown?: boolean } = {},
+): Promise<UpProcess> {
+  const extra = [
+    ...(args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0']),
+    ...(opts.manifestShutdown || args.includes('--drain-delay') ? [] : ['--drain-delay', '50ms']),
+  ];
+  const proc = spawn(process.execPath, [CLI, 'up', ...args, ...extra], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: LogLine[] = [];
   let err = '';
   let out = '';

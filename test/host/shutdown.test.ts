@@ -41,7 +41,7 @@ host:
 services:
   echo: { source: ${echo}, routes: ["/..."] }
 `);
-    const up = await startUp([dir]);
+    const up = await startUp([dir], { manifestShutdown: true });
     const parts = Array.from({ length: 8 }, (_, i) => `part ${i};`);
     const inFlight = [slowPost(`${up.url}/a`, parts, 250), slowPost(`${up.url}/b`, parts, 250)];
     await sleep(300);
@@ -82,7 +82,7 @@ host:
 services:
   echo: { source: ${echo}, routes: ["/..."] }
 `);
-  const up = await startUp([dir]);
+  const up = await startUp([dir], { manifestShutdown: true });
   const stuck = slowPost(
     `${up.url}/slow`,
     Array.from({ length: 20 }, () => 'x'),

@@ -6,7 +6,12 @@ import { buildServices } from '../../app/build-services.ts';
 import { WasmkubeError } from '../../errors.ts';
 import { startHost } from '../../host/host.ts';
 import type { LogFormat, LogLevel } from '../../host/logger.ts';
-import { appManifestForSingleModule, loadManifest, parseListen } from '../../manifest/index.ts';
+import {
+  appManifestForSingleModule,
+  loadManifest,
+  parseDuration,
+  parseListen,
+} from '../../manifest/index.ts';
 import { progress } from '../output.ts';
 
 export interface UpFlags {
@@ -15,6 +20,8 @@ export interface UpFlags {
   readonly workers?: string;
   readonly keepGoing?: boolean;
   readonly build?: boolean;
+  readonly drainDelay?: string;
+  readonly gracePeriod?: string;
   readonly logFormat?: string;
   readonly logLevel?: string;
 }
@@ -49,9 +56,20 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     }
   }
   const listen = flags.listen === undefined ? undefined : parseListen(flags.listen, '--listen');
-  const manifest = flags.from
+  const loaded = flags.from
     ? appManifestForSingleModule(resolve(flags.from), flags.listen)
     : (await loadManifest(app ?? '.')).app;
+  const shutdown = {
+    drainDelayMs:
+      flags.drainDelay === undefined
+        ? loaded.host.shutdown.drainDelayMs
+        : parseDuration(flags.drainDelay, '--drain-delay'),
+    gracePeriodMs:
+      flags.gracePeriod === undefined
+        ? loaded.host.shutdown.gracePeriodMs
+        : parseDuration(flags.gracePeriod, '--grace-period'),
+  };
+  const manifest = { ...loaded, host: { ...loaded.host, shutdown } };
   await buildServices(manifest, { force: flags.build, onProgress: progress });
 
   const host = await startHost({

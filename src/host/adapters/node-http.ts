@@ -91,10 +91,9 @@ export class NodeHttpServer {
     for (const [k, v] of out.headers) headers.push(k, v);
     if (this.#closing) headers.push('connection', 'close');
     if (!req.complete) {
-      // The body was not read to its end (too large, or the guest answered early). Closing with unread
-      // bytes makes the kernel reset the connection and the client loses this response, so keep
-      // reading and dropping them for a bounded time and size (nginx's lingering close), then close.
-      headers.push('connection', 'close');
+      // The body was not read to its end (too large, or the guest answered early). Closing now would
+      // make the kernel reset the connection and the client would lose this response, so the rest is
+      // read and dropped (node does that for keep-alive), within a bound of time and size.
       res.once('finish', () => linger(req));
     }
     const body = out.body;

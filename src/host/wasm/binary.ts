@@ -56,6 +56,8 @@ export interface Section {
   readonly end: number;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: false });
+
 function truncated(what: string, offset: number): WasmkubeError {
   return new WasmkubeError('WASM_INVALID', `truncated ${what} at offset ${offset}`, {
     fix: 'the file is cut short or corrupt: rebuild it or download it again',
@@ -135,7 +137,7 @@ export class Reader {
 
   name(): string {
     const len = this.u32();
-    return new TextDecoder('utf-8', { fatal: false }).decode(this.bytesN(len));
+    return UTF8.decode(this.bytesN(len));
   }
 }
 
