@@ -147,6 +147,18 @@ export class HostApp {
     }
     const started = performance.now();
     const body = new BodyReader(req.body, limits.maxBodyBytes, req.contentLength);
+    if (body.error) {
+      // A declared length over the limit: answered before the guest runs or a byte is read.
+      const res = this.#failure(spec, req, body.error);
+      res.headers.push(['x-request-id', req.requestId]);
+      this.#metrics.requests.inc({
+        service: spec.name,
+        route: prefix,
+        method: req.method,
+        status: res.status,
+      });
+      return res;
+    }
     const controller = new AbortController();
     slot.inFlight++;
     this.#inFlight++;

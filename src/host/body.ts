@@ -40,7 +40,10 @@ export class BodyReader {
       this.#wake();
     });
     source.on('error', (err) => this.#fail(err));
-    source.on('aborted', () => this.#fail(new Error('client aborted the request')));
+    // The client went away before the end: a guest waiting for more must not wait for its deadline.
+    source.on('close', () => {
+      if (!this.#ended) this.#fail(new Error('the client closed the connection before the body ended'));
+    });
   }
 
   /** A reader over bytes already in memory (tests, WAGI re-reads). */
@@ -52,6 +55,11 @@ export class BodyReader {
       r.#queued = bytes.length;
     }
     return r;
+  }
+
+  /** The failure that stopped reading (BODY_TOO_LARGE, client gone), if any. */
+  get error(): Error | null {
+    return this.#error;
   }
 
   get received(): number {

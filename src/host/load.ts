@@ -95,10 +95,9 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
       instantiate: transpiled.instantiate,
       modules,
       events,
-      hook: interruptHook(),
     });
     try {
-      engine.warm();
+      await engine.warm();
     } catch (cause) {
       if (isWasmkubeError(cause)) throw cause;
       throw new WasmkubeError(

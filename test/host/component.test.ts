@@ -2,6 +2,7 @@
 // componentize-js guest), served by the real CLI over 127.0.0.1.
 
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { guestPath } from '../helpers/guests.ts';
 import { appDir, startUp, type UpProcess } from '../helpers/host.ts';
@@ -48,6 +49,54 @@ describe('wasi:http components', () => {
     const res = await fetch(`${up.url}/wat-echo`, { method: 'POST', body });
     assert.equal(res.status, 200);
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), body);
+  });
+
+  test('bodies stream both ways: each chunk comes back before the next one is sent', async () => {
+    const url = new URL(`${up.url}/wat-echo`);
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' });
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      req.on('response', resolve);
+      req.on('error', reject);
+      req.flushHeaders();
+      req.write('ping-0;');
+    });
+    assert.equal(res.statusCode, 200);
+    const received: string[] = [];
+    let waiter: (() => void) | undefined;
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => {
+      received.push(d);
+      waiter?.();
+    });
+    const until = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no echo of ${text}; got ${received.join('')}`)),
+          5000,
+        );
+        waiter = () => {
+          if (received.join('').includes(text)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        waiter();
+      });
+    // The request is still open while its first chunks are echoed: nothing waits for the whole body.
+    for (let i = 0; i < 4; i++) {
+      await until(`ping-${i};`);
+      req.write(`ping-${i + 1};`);
+    }
+    req.end();
+    await new Promise((r) => res.on('end', r));
+    assert.equal(received.join(''), 'ping-0;ping-1;ping-2;ping-3;ping-4;');
+  });
+
+  test('a large streamed response arrives whole with backpressure', async () => {
+    const res = await fetch(`${up.url}/stream?chunks=20000`);
+    const text = await res.text();
+    assert.equal(text.split('\n').length - 1, 20000);
+    assert.ok(text.endsWith('chunk 19999\n'));
   });
 
   test('the JS component sees method, path, query and headers', async () => {

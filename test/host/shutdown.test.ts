@@ -18,6 +18,10 @@ function slowPost(url: string, parts: string[], gapMs: number): Promise<{ status
         body += d;
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      // A response cut off mid-body (no final chunk) is a failure on the client side too.
+      res.on('close', () => {
+        if (!res.complete) reject(new Error(`response cut off after ${body.length} bytes`));
+      });
     });
     req.on('error', reject);
     (async () => {

@@ -2,6 +2,7 @@
 // log, exit) and a filesystem with no preopened directories.
 
 import { randomBytes, randomFillSync } from 'node:crypto';
+import type { HttpState } from './http.ts';
 import { InputStream, type OutputSink, OutputStream, Pollable } from './io.ts';
 
 export class GuestExit extends Error {
@@ -28,11 +29,11 @@ class Descriptor {
 }
 class DirectoryEntryStream {}
 
-export function baseImports(opts: BaseImportOptions) {
+export function baseImports(opts: BaseImportOptions, state: HttpState) {
   const env = Object.entries(opts.env);
-  const stdout = new OutputStream(opts.stdout);
-  const stderr = new OutputStream(opts.stderr);
-  const stdin = new InputStream(new Uint8Array(0));
+  const stdout = new OutputStream(opts.stdout, null);
+  const stderr = new OutputStream(opts.stderr, null);
+  const stdin = new InputStream(null, null);
   const wallNow = () => {
     const ms = Date.now();
     return { seconds: BigInt(Math.floor(ms / 1000)), nanoseconds: (ms % 1000) * 1_000_000 };
@@ -41,8 +42,8 @@ export function baseImports(opts: BaseImportOptions) {
     'wasi:clocks/monotonic-clock': {
       now: () => process.hrtime.bigint(),
       resolution: () => 1n,
-      subscribeInstant: (at: bigint) => new Pollable(at),
-      subscribeDuration: (ns: bigint) => new Pollable(process.hrtime.bigint() + ns),
+      subscribeInstant: (at: bigint) => Pollable.at(at, state.scope),
+      subscribeDuration: (ns: bigint) => Pollable.at(process.hrtime.bigint() + ns, state.scope),
     },
     'wasi:clocks/wall-clock': {
       now: wallNow,

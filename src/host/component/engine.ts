@@ -1,27 +1,35 @@
-// The component engine: serves wasi:http/proxy components through jco's glue with the host's own
-// wasi imports. An instance is reused across requests ('reuse') or made per request ('fresh'); an
-// instance that trapped or ran out of time is thrown away.
+// The component engine: serves wasi:http/proxy components through jco's glue with the host's own wasi
+// imports. The guest's blocking calls suspend it (JSPI) while bodies stream; an instance serves one
+// request at a time, is reused ('reuse') or made per request ('fresh'), and is dropped after a failure.
 
-import { WasmkubeError } from '../../errors.ts';
+import { isWasmkubeError, WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
-import type { BodyWriter } from '../body.ts';
+import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { enterGuest, leaveGuest } from '../guard.ts';
+import { DeadlineExceeded, FUEL } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
-import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
+import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
-import { type Fields, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
-import { ioImports } from './io.ts';
+import { type HttpState, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
+import { ioImports, type WaitScope } from './io.ts';
 import type { GlueInstantiate } from './transpile.ts';
 
 interface Handler {
-  handle(request: IncomingRequest, out: ResponseOutparam): void;
+  handle(request: IncomingRequest, out: ResponseOutparam): Promise<void>;
 }
 
+/** One instance of the component and what the host tracks for it. */
 interface LiveInstance {
   readonly handler: Handler;
   readonly memories: WebAssembly.Memory[];
+  readonly state: InstanceState;
+}
+
+interface InstanceState extends HttpState {
+  deadline: number;
+  timeoutMs: number;
+  requestId: string | undefined;
 }
 
 export interface ComponentEngineOptions {
@@ -30,7 +38,6 @@ export interface ComponentEngineOptions {
   /** Instrumented and compiled core modules, by the file name the glue asks for. */
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
   readonly events: EngineEvents;
-  readonly hook: InterruptHook;
 }
 
 export class ComponentEngine implements Engine {
@@ -38,49 +45,60 @@ export class ComponentEngine implements Engine {
   readonly service: ServiceSpec;
   readonly #opts: ComponentEngineOptions;
   readonly #reuse: boolean;
-  #idle: LiveInstance | null = null;
-  /** The request whose guest code is running now: stdout/stderr lines are tagged with it. */
-  #currentRequest: string | undefined;
-  readonly #stdout: LineSplitter;
-  readonly #stderr: LineSplitter;
-  readonly #imports: Record<string, unknown>;
+  readonly #idle: LiveInstance[] = [];
+  readonly #busy = new Set<LiveInstance>();
 
   constructor(opts: ComponentEngineOptions) {
     this.#opts = opts;
     this.service = opts.service;
     this.#reuse = opts.service.isolation !== 'fresh';
-    this.#stdout = new LineSplitter((l) => opts.events.guestLog('stdout', l, this.#currentRequest));
-    this.#stderr = new LineSplitter((l) => opts.events.guestLog('stderr', l, this.#currentRequest));
-    const sink = (s: LineSplitter) => ({ write: (b: Uint8Array) => s.push(b), capacity: 1 << 20 });
-    this.#imports = {
-      ...ioImports(),
-      ...httpImports(),
-      ...baseImports({
-        env: opts.service.env,
-        args: [opts.service.name],
-        stdout: sink(this.#stdout),
-        stderr: sink(this.#stderr),
-      }),
-    };
   }
 
   /** Instantiates once at start-up so a broken component fails before the first request. */
-  warm(): void {
-    this.#idle = this.#instantiate();
+  async warm(): Promise<void> {
+    this.#idle.push(await this.#instantiate());
   }
 
-  #instantiate(): LiveInstance {
+  async #instantiate(): Promise<LiveInstance> {
     const memories: WebAssembly.Memory[] = [];
-    const { modules, hook } = this.#opts;
-    const exports = this.#opts.instantiate(
+    const { modules, events, service } = this.#opts;
+    const state: InstanceState = {
+      scope: null,
+      deadline: Number.POSITIVE_INFINITY,
+      timeoutMs: 0,
+      requestId: undefined,
+    };
+    // Each instance has its own deadline, so a guest resumed after a wait is held to its own request's.
+    const hook = makeInterruptHook(() => {
+      if (performance.now() > state.deadline) throw new DeadlineExceeded(state.timeoutMs);
+      return FUEL;
+    });
+    const log = (stream: 'stdout' | 'stderr') => {
+      const lines = new LineSplitter((l) => events.guestLog(stream, l, state.requestId));
+      return {
+        lines,
+        sink: { write: (b: Uint8Array) => lines.push(b), capacity: 1 << 20, drained: async () => {} },
+      };
+    };
+    const stdout = log('stdout');
+    const stderr = log('stderr');
+    const imports = {
+      ...ioImports(),
+      ...httpImports(state),
+      ...baseImports(
+        { env: service.env, args: [service.name], stdout: stdout.sink, stderr: stderr.sink },
+        state,
+      ),
+    };
+    const exports = await this.#opts.instantiate(
       (name) => {
         const m = modules.get(name);
         if (!m) throw new Error(`glue asked for unknown core module ${name}`);
         return m;
       },
-      this.#imports,
-      (module, imports) => {
-        const instance = new WebAssembly.Instance(module, imports);
+      imports,
+      (module, coreImports) => {
+        const instance = new WebAssembly.Instance(module, coreImports);
         attachInterrupt(instance, hook);
         for (const value of Object.values(instance.exports)) {
           if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
@@ -94,54 +112,97 @@ export class ComponentEngine implements Engine {
     if (!handler || typeof handler.handle !== 'function') {
       throw new WasmkubeError(
         'WASM_UNSUPPORTED',
-        `service '${this.service.name}' does not export wasi:http/incoming-handler`,
-        { fix: 'build the component for the wasi:http/proxy world' },
+        `service '${service.name}' does not export wasi:http/incoming-handler`,
+        {
+          fix: 'build the component for the wasi:http/proxy world',
+        },
       );
     }
-    this.#opts.events.instanceCreated();
-    return { handler, memories };
+    events.instanceCreated();
+    const flush = () => {
+      stdout.lines.flush();
+      stderr.lines.flush();
+    };
+    return { handler, memories, state: Object.assign(state, { flush }) };
   }
 
   async handle(req: GuestRequest, ctx: EngineContext): Promise<GuestResponse> {
-    // The glue is synchronous: the guest gets the whole body (bounded by the limit) when it starts.
-    const body = await req.body.readAll();
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    const instance = this.#reuse && this.#idle ? this.#idle : null;
-    this.#idle = null;
-    const out = new ResponseOutparam();
-    let live: LiveInstance | undefined = instance ?? undefined;
-    this.#currentRequest = req.requestId;
-    enterGuest(ctx.deadline, this.service.limits.timeoutMs);
-    try {
-      live ??= this.#instantiate();
-      live.handler.handle(
-        new IncomingRequest({
-          method: req.method,
-          pathWithQuery: req.pathWithQuery,
-          scheme: req.scheme,
-          authority: req.authority,
-          headers: req.headers,
-          body,
+    const live = (this.#reuse ? this.#idle.pop() : undefined) ?? (await this.#instantiate());
+    this.#busy.add(live);
+    const state = live.state;
+    state.deadline = ctx.deadline;
+    state.timeoutMs = this.service.limits.timeoutMs;
+    state.requestId = req.requestId;
+    let headSent: (() => void) | undefined;
+    const head = new Promise<void>((r) => {
+      headSent = r;
+    });
+    const scope: WaitScope = {
+      wait: (p) =>
+        new Promise((resolve, reject) => {
+          if (ctx.signal.aborted) return reject(ctx.signal.reason);
+          const onAbort = () => reject(ctx.signal.reason);
+          ctx.signal.addEventListener('abort', onAbort, { once: true });
+          p.then(resolve, reject).finally(() => ctx.signal.removeEventListener('abort', onAbort));
         }),
-        out,
-      );
-    } catch (err) {
-      this.#flushLogs();
-      // A trap leaves the instance unusable: it is dropped, the next request gets a fresh one.
-      if (err instanceof GuestExit && err.status.tag === 'ok' && out.result) {
-        // exit(ok) after answering is a normal end of a fresh instance.
-      } else {
-        const atCap = live !== undefined && this.#atMemoryCap(live);
-        const response = out.result?.tag === 'ok' ? out.result.val : undefined;
-        response?.bodyWriter.fail(new Error('guest failed while writing the body'));
-        throw guestFailure(err, this.service.name, atCap);
-      }
-    } finally {
-      leaveGuest();
+      // The guest waits for the socket: if it has set its response, the head and what it wrote so
+      // far can go out now instead of when the handler returns.
+      onWait: () => {
+        if (out.result) headSent?.();
+      },
+    };
+    state.scope = scope;
+    const out = new ResponseOutparam();
+    const request = new IncomingRequest({
+      method: req.method,
+      pathWithQuery: req.pathWithQuery,
+      scheme: req.scheme,
+      authority: req.authority,
+      headers: req.headers,
+      body: req.body,
+      scope,
+    });
+    const done = live.handler.handle(request, out).then(
+      () => this.#finished(live, out, undefined, req.body),
+      (err: unknown) => this.#finished(live, out, err, req.body),
+    );
+    // Whichever comes first: the guest finished, or it set its response and is waiting on I/O.
+    const first = await Promise.race([done.then(() => 'done' as const), head.then(() => 'head' as const)]);
+    if (first === 'done') {
+      await done;
+      // The body went over the limit: whatever the guest made of the failed read, the answer is 413.
+      const limit = req.body.error;
+      if (isWasmkubeError(limit) && limit.code === 'BODY_TOO_LARGE') throw limit;
     }
-    this.#flushLogs();
-    if (this.#reuse && live) this.#idle = live;
+    // From here a failure reaches the client through the body writer (failed in #finished).
+    else done.catch(() => {});
     return this.#response(out);
+  }
+
+  /** Runs when the handler settles; rethrows a failure as the host's error kind. */
+  #finished(live: LiveInstance, out: ResponseOutparam, err: unknown, body: BodyReader): void {
+    this.#busy.delete(live);
+    (live.state as InstanceState & { flush(): void }).flush();
+    live.state.scope = null;
+    live.state.deadline = Number.POSITIVE_INFINITY;
+    const response = out.result?.tag === 'ok' ? out.result.val : undefined;
+    if (err !== undefined && !(err instanceof GuestExit && err.status.tag === 'ok' && response)) {
+      // A failed instance is not reused: a trap leaves it unusable.
+      const limit = body.error;
+      const failure =
+        isWasmkubeError(limit) && limit.code === 'BODY_TOO_LARGE'
+          ? limit
+          : guestFailure(
+              err,
+              this.service.name,
+              nearMemoryCap(live.memories, this.service.limits.memoryBytes),
+            );
+      response?.bodyWriter.fail(failure);
+      throw failure;
+    }
+    // A guest that returns without finishing its body has nothing more to write.
+    if (response && !response.bodyWriter.ended && !response.bodyWriter.error) response.bodyWriter.end();
+    if (this.#reuse) this.#idle.push(live);
   }
 
   #response(out: ResponseOutparam): GuestResponse {
@@ -163,28 +224,17 @@ export class ComponentEngine implements Engine {
       );
     }
     const res = result.val;
-    const body: BodyWriter = res.bodyWriter;
-    // A synchronous guest cannot write after `handle` returns: whatever it did not finish is complete.
-    if (!body.ended && !body.error) body.end();
-    return { status: res.status, headers: (res.headersField as Fields).toPairs(), body };
-  }
-
-  #atMemoryCap(live: LiveInstance): boolean {
-    return nearMemoryCap(live.memories, this.service.limits.memoryBytes);
-  }
-
-  #flushLogs(): void {
-    this.#stdout.flush();
-    this.#stderr.flush();
+    return { status: res.status, headers: res.headersField.toPairs(), body: res.bodyWriter };
   }
 
   memoryBytes(): number {
     let n = 0;
-    if (this.#idle) for (const m of this.#idle.memories) n += m.buffer.byteLength;
+    for (const live of [...this.#idle, ...this.#busy])
+      for (const m of live.memories) n += m.buffer.byteLength;
     return n;
   }
 
   close(): void {
-    this.#idle = null;
+    this.#idle.length = 0;
   }
 }

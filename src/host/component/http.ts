@@ -1,8 +1,8 @@
-// wasi:http/types for components, in the host: headers (fields), the incoming request the guest reads,
-// and the outgoing response it writes, bound to the host's response body writer.
+// wasi:http/types for components, in the host: headers (fields), the incoming request the guest reads
+// while its body arrives, and the outgoing response it writes into the host's response body writer.
 
-import { BodyWriter } from '../body.ts';
-import { bodySink, InputStream, type IoError, OutputStream, Pollable } from './io.ts';
+import { type BodyReader, BodyWriter } from '../body.ts';
+import { bodySink, InputStream, type IoError, OutputStream, Pollable, type WaitScope } from './io.ts';
 
 type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
 type HeaderError = { tag: 'invalid-syntax' | 'forbidden' | 'immutable' };
@@ -106,7 +106,8 @@ export interface IncomingRequestInit {
   readonly scheme: 'http' | 'https';
   readonly authority: string;
   readonly headers: readonly (readonly [string, string])[];
-  readonly body: Uint8Array;
+  readonly body: BodyReader;
+  readonly scope: WaitScope;
 }
 
 export class IncomingRequest {
@@ -133,15 +134,15 @@ export class IncomingRequest {
   consume(): Result<IncomingBody, undefined> {
     if (this.#consumed) return { tag: 'err', val: undefined };
     this.#consumed = true;
-    return { tag: 'ok', val: new IncomingBody(this.#init.body) };
+    return { tag: 'ok', val: new IncomingBody(new InputStream(this.#init.body, this.#init.scope)) };
   }
 }
 
 export class IncomingBody {
   readonly #stream: InputStream;
   #taken = false;
-  constructor(body: Uint8Array) {
-    this.#stream = new InputStream(body);
+  constructor(stream: InputStream) {
+    this.#stream = stream;
   }
   stream(): Result<InputStream, undefined> {
     if (this.#taken) return { tag: 'err', val: undefined };
@@ -156,7 +157,7 @@ export class IncomingBody {
 export class FutureTrailers {
   #done = false;
   subscribe(): Pollable {
-    return new Pollable();
+    return Pollable.always;
   }
   get(): Result<Result<Fields | undefined, ErrorCode>, undefined> | undefined {
     if (this.#done) return { tag: 'err', val: undefined };
@@ -165,64 +166,33 @@ export class FutureTrailers {
   }
 }
 
-export class OutgoingResponse {
-  status = 200;
-  readonly headersField: Fields;
-  readonly bodyWriter = new BodyWriter();
-  #bodyTaken = false;
-  constructor(headers: Fields) {
-    headers.immutable = true;
-    this.headersField = headers;
-  }
-  statusCode(): number {
-    return this.status;
-  }
-  setStatusCode(code: number): Result<undefined, undefined> {
-    if (code < 100 || code > 599) return { tag: 'err', val: undefined };
-    this.status = code;
-    return OK;
-  }
-  headers(): Fields {
-    return this.headersField;
-  }
-  body(): Result<OutgoingBody, undefined> {
-    if (this.#bodyTaken) return { tag: 'err', val: undefined };
-    this.#bodyTaken = true;
-    return { tag: 'ok', val: new OutgoingBody(this.bodyWriter) };
-  }
-}
-
-export class OutgoingBody {
-  readonly writer: BodyWriter;
-  #stream: OutputStream | null = null;
-  constructor(writer: BodyWriter) {
-    this.writer = writer;
-  }
-  write(): Result<OutputStream, undefined> {
-    if (this.#stream) return { tag: 'err', val: undefined };
-    this.#stream = new OutputStream(bodySink(this.writer));
-    return { tag: 'ok', val: this.#stream };
-  }
-  static finish(body: OutgoingBody, _trailers: Fields | undefined): Result<undefined, ErrorCode> {
-    if (body.#stream) body.#stream.closed = true;
-    body.writer.end();
-    return OK;
-  }
-}
-
-/** Where the guest puts its answer; the engine reads it when `handle` returns. */
+/** Where the guest puts its answer; the engine is told at once so the head can go out early. */
 export class ResponseOutparam {
-  result: Result<OutgoingResponse, ErrorCode> | undefined;
-  static set(param: ResponseOutparam, response: Result<OutgoingResponse, ErrorCode>): void {
+  result: Result<GuestOutgoingResponse, ErrorCode> | undefined;
+  readonly onSet: () => void;
+  constructor(onSet: () => void = () => {}) {
+    this.onSet = onSet;
+  }
+  static set(param: ResponseOutparam, response: Result<GuestOutgoingResponse, ErrorCode>): void {
     if (param.result !== undefined) throw new Error('response-outparam.set called twice');
     param.result = response;
+    param.onSet();
   }
+}
+
+/**
+ * The per-instance part of wasi:http: the response a guest builds writes into a body whose waits are
+ * bounded by the request the instance serves now (`state.scope`).
+ */
+export interface HttpState {
+  scope: WaitScope | null;
 }
 
 const DENIED = 'HTTP-request-denied';
 
 /** Outbound HTTP is not offered yet: guests that link it get a clear refusal at call time. */
 class OutgoingRequest {
+  constructor(_headers: Fields) {}
   method() {
     return { tag: 'get' };
   }
@@ -251,7 +221,7 @@ class OutgoingRequest {
     return new Fields();
   }
   body() {
-    return { tag: 'ok', val: new OutgoingBody(new BodyWriter()) };
+    return { tag: 'err', val: undefined };
   }
 }
 
@@ -279,14 +249,67 @@ class RequestOptions {
 class IncomingResponse {}
 class FutureIncomingResponse {
   subscribe() {
-    return new Pollable();
+    return Pollable.always;
   }
   get() {
     return { tag: 'ok', val: { tag: 'err', val: { tag: DENIED } } };
   }
 }
 
-export function httpImports() {
+/** What the engine reads of a guest's response. */
+export interface GuestOutgoingResponse {
+  readonly status: number;
+  readonly headersField: Fields;
+  readonly bodyWriter: BodyWriter;
+}
+
+/** wasi:http imports for one instance; `state.scope` is the request that instance serves now. */
+export function httpImports(state: HttpState) {
+  class OutgoingResponse implements GuestOutgoingResponse {
+    status = 200;
+    readonly headersField: Fields;
+    readonly bodyWriter = new BodyWriter();
+    #bodyTaken = false;
+    constructor(headers: Fields) {
+      headers.immutable = true;
+      this.headersField = headers;
+    }
+    statusCode(): number {
+      return this.status;
+    }
+    setStatusCode(code: number): Result<undefined, undefined> {
+      if (code < 100 || code > 599) return { tag: 'err', val: undefined };
+      this.status = code;
+      return OK;
+    }
+    headers(): Fields {
+      return this.headersField;
+    }
+    body(): Result<OutgoingBody, undefined> {
+      if (this.#bodyTaken) return { tag: 'err', val: undefined };
+      this.#bodyTaken = true;
+      return { tag: 'ok', val: new OutgoingBody(this.bodyWriter) };
+    }
+  }
+
+  class OutgoingBody {
+    readonly writer: BodyWriter;
+    #stream: OutputStream | null = null;
+    constructor(writer: BodyWriter) {
+      this.writer = writer;
+    }
+    write(): Result<OutputStream, undefined> {
+      if (this.#stream) return { tag: 'err', val: undefined };
+      this.#stream = new OutputStream(bodySink(this.writer), state.scope);
+      return { tag: 'ok', val: this.#stream };
+    }
+    static finish(body: OutgoingBody, _trailers: Fields | undefined): Result<undefined, ErrorCode> {
+      if (body.#stream) body.#stream.closed = true;
+      body.writer.end();
+      return OK;
+    }
+  }
+
   return {
     'wasi:http/types': {
       Fields,

@@ -1,14 +1,15 @@
-// wasi:io for components, in the host: pollables, input and output streams over in-memory request and
-// response bodies, and the opaque error resource. Everything answers synchronously: the request body
-// is in memory before the guest runs, and writes go to the response body writer.
+// wasi:io for components, in the host: pollables, input streams over the request body as it arrives,
+// output streams into the response body with backpressure, and the opaque error resource. The
+// blocking calls return a promise when they must wait, and JSPI suspends the guest until it settles.
 
-import type { BodyWriter } from '../body.ts';
+import type { BodyReader, BodyWriter } from '../body.ts';
 
 type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
 export type StreamError = { tag: 'last-operation-failed'; val: IoError } | { tag: 'closed' };
 
 const CLOSED: { tag: 'err'; val: StreamError } = { tag: 'err', val: { tag: 'closed' } };
 const OK_EMPTY = { tag: 'ok', val: undefined } as const;
+const EMPTY = new Uint8Array(0);
 
 export class IoError {
   readonly #message: string;
@@ -20,120 +21,215 @@ export class IoError {
   }
 }
 
-/** A pollable that is ready now, or at a monotonic instant (ns). */
+/**
+ * What the guest is waiting for, and what may stop the wait: the request's abort signal (deadline,
+ * client gone). Every wait of a request goes through its WaitScope.
+ */
+export interface WaitScope {
+  /** Rejects with the abort reason when the request is aborted. */
+  wait<T>(p: Promise<T>): Promise<T>;
+  /** Called when the guest must wait for I/O: the host may now send the response head. */
+  onWait(): void;
+}
+
+/** A pollable that is ready now, when `isReady()` says so, or at a monotonic instant (ns). */
 export class Pollable {
-  readonly #at: bigint;
-  constructor(at = 0n) {
-    this.#at = at;
+  readonly #isReady: () => boolean;
+  readonly #whenReady: () => Promise<unknown>;
+  readonly #scope: WaitScope | null;
+
+  constructor(isReady: () => boolean, whenReady: () => Promise<unknown>, scope: WaitScope | null) {
+    this.#isReady = isReady;
+    this.#whenReady = whenReady;
+    this.#scope = scope;
   }
+
+  static at(ns: bigint, scope: WaitScope | null): Pollable {
+    const ready = () => process.hrtime.bigint() >= ns;
+    const wait = () =>
+      new Promise<void>((r) => setTimeout(r, Math.max(0, Number(ns - process.hrtime.bigint()) / 1e6)));
+    return new Pollable(ready, wait, scope);
+  }
+
+  static readonly always = new Pollable(
+    () => true,
+    () => Promise.resolve(),
+    null,
+  );
+
   ready(): boolean {
-    return this.#at === 0n || process.hrtime.bigint() >= this.#at;
+    return this.#isReady();
   }
-  block(): void {
-    // Only clock pollables can be pending, and a guest that sleeps is bounded by its deadline.
-    while (!this.ready()) {
-      /* spin: the interrupt check in instrumented code still stops a runaway guest */
+
+  block(): undefined | Promise<undefined> {
+    if (this.#isReady()) return undefined;
+    return this.waitReady().then(() => undefined);
+  }
+
+  /** @internal a promise for readiness, bounded by the scope's abort signal */
+  async waitReady(): Promise<void> {
+    while (!this.#isReady()) {
+      this.#scope?.onWait();
+      const p = this.#whenReady();
+      await (this.#scope ? this.#scope.wait(p) : p);
     }
   }
 }
 
-export function poll(list: Pollable[]): Uint32Array {
-  for (;;) {
-    const ready: number[] = [];
+export function poll(list: Pollable[]): Uint32Array | Promise<Uint32Array> {
+  const ready = () => {
+    const out: number[] = [];
     list.forEach((p, i) => {
-      if (p.ready()) ready.push(i);
+      if (p.ready()) out.push(i);
     });
-    if (ready.length > 0) return new Uint32Array(ready);
-  }
+    return out;
+  };
+  const now = ready();
+  if (now.length > 0) return new Uint32Array(now);
+  return Promise.race(list.map((p) => p.waitReady())).then(() => new Uint32Array(ready()));
 }
 
-const READY = new Pollable();
-
-/** Reads from bytes held in memory (a request body the host has received). */
+/** A stream of bytes the guest reads: the request body, read from the socket as the guest asks. */
 export class InputStream {
-  #data: Uint8Array;
-  #offset = 0;
+  readonly #reader: BodyReader | null;
+  readonly #scope: WaitScope | null;
   closed = false;
-  constructor(data: Uint8Array) {
-    this.#data = data;
+
+  constructor(reader: BodyReader | null, scope: WaitScope | null) {
+    this.#reader = reader;
+    this.#scope = scope;
   }
+
+  #take(len: bigint): Result<Uint8Array, StreamError> | undefined {
+    if (this.closed || this.#reader === null) return CLOSED;
+    let chunk: Uint8Array | null | undefined;
+    try {
+      chunk = this.#reader.tryRead(Number(len));
+    } catch (err) {
+      return { tag: 'err', val: { tag: 'last-operation-failed', val: new IoError(String(err)) } };
+    }
+    if (chunk === null) return CLOSED;
+    if (chunk === undefined) return undefined;
+    return { tag: 'ok', val: chunk };
+  }
+
   read(len: bigint): Result<Uint8Array, StreamError> {
-    if (this.closed) return CLOSED;
-    const remaining = this.#data.length - this.#offset;
-    if (remaining === 0) return len === 0n ? { tag: 'ok', val: new Uint8Array(0) } : CLOSED;
-    const n = Math.min(Number(len), remaining);
-    const out = this.#data.subarray(this.#offset, this.#offset + n);
-    this.#offset += n;
-    return { tag: 'ok', val: out };
+    if (len === 0n) return { tag: 'ok', val: EMPTY };
+    return this.#take(len) ?? { tag: 'ok', val: EMPTY };
   }
-  blockingRead(len: bigint): Result<Uint8Array, StreamError> {
-    return this.read(len);
+
+  blockingRead(len: bigint): Result<Uint8Array, StreamError> | Promise<Result<Uint8Array, StreamError>> {
+    if (len === 0n) return { tag: 'ok', val: EMPTY };
+    const now = this.#take(len);
+    if (now !== undefined) return now;
+    return this.subscribe()
+      .waitReady()
+      .then(() => this.#take(len) ?? { tag: 'ok', val: EMPTY });
   }
+
   skip(len: bigint): Result<bigint, StreamError> {
     const r = this.read(len);
     return r.tag === 'ok' ? { tag: 'ok', val: BigInt(r.val.length) } : r;
   }
-  blockingSkip(len: bigint): Result<bigint, StreamError> {
-    return this.skip(len);
-  }
-  subscribe(): Pollable {
-    return READY;
-  }
-}
 
-/** An input stream with nothing in it (stdin of a component). */
-export function emptyInput(): InputStream {
-  return new InputStream(new Uint8Array(0));
+  blockingSkip(len: bigint): Result<bigint, StreamError> | Promise<Result<bigint, StreamError>> {
+    const r = this.blockingRead(len);
+    const map = (x: Result<Uint8Array, StreamError>): Result<bigint, StreamError> =>
+      x.tag === 'ok' ? { tag: 'ok', val: BigInt(x.val.length) } : x;
+    return r instanceof Promise ? r.then(map) : map(r);
+  }
+
+  subscribe(): Pollable {
+    const reader = this.#reader;
+    if (reader === null || this.closed) return Pollable.always;
+    return new Pollable(
+      () => reader.isReady,
+      () => reader.ready(),
+      this.#scope,
+    );
+  }
 }
 
 export interface OutputSink {
   write(bytes: Uint8Array): void;
+  /** Bytes that may be written now without waiting. */
   readonly capacity: number;
+  drained(): Promise<void>;
 }
 
 /** Writes to a sink: a response body, or a log line splitter for stdout/stderr. */
 export class OutputStream {
   readonly #sink: OutputSink;
+  readonly #scope: WaitScope | null;
   closed = false;
-  constructor(sink: OutputSink) {
+
+  constructor(sink: OutputSink, scope: WaitScope | null) {
     this.#sink = sink;
+    this.#scope = scope;
   }
+
   checkWrite(): Result<bigint, StreamError> {
     if (this.closed) return CLOSED;
-    return { tag: 'ok', val: BigInt(Math.max(this.#sink.capacity, 4096)) };
+    return { tag: 'ok', val: BigInt(this.#sink.capacity) };
   }
+
   write(contents: Uint8Array): Result<undefined, StreamError> {
     if (this.closed) return CLOSED;
-    // The guest owns `contents` only for this call (it is a view of its memory): copy it.
+    // `contents` is a view of guest memory, valid only during this call.
     this.#sink.write(contents.slice());
     return OK_EMPTY;
   }
-  blockingWriteAndFlush(contents: Uint8Array): Result<undefined, StreamError> {
-    return this.write(contents);
+
+  blockingWriteAndFlush(
+    contents: Uint8Array,
+  ): Result<undefined, StreamError> | Promise<Result<undefined, StreamError>> {
+    const r = this.write(contents);
+    if (r.tag === 'err') return r;
+    return this.blockingFlush();
   }
+
   flush(): Result<undefined, StreamError> {
     return this.closed ? CLOSED : OK_EMPTY;
   }
-  blockingFlush(): Result<undefined, StreamError> {
-    return this.flush();
+
+  blockingFlush(): Result<undefined, StreamError> | Promise<Result<undefined, StreamError>> {
+    if (this.closed) return CLOSED;
+    if (this.#sink.capacity > 0) return OK_EMPTY;
+    return this.subscribe()
+      .waitReady()
+      .then(() => OK_EMPTY);
   }
+
   writeZeroes(len: bigint): Result<undefined, StreamError> {
     return this.write(new Uint8Array(Number(len)));
   }
-  blockingWriteZeroesAndFlush(len: bigint): Result<undefined, StreamError> {
-    return this.writeZeroes(len);
+
+  blockingWriteZeroesAndFlush(len: bigint) {
+    return this.blockingWriteAndFlush(new Uint8Array(Number(len)));
   }
+
   splice(src: InputStream, len: bigint): Result<bigint, StreamError> {
-    const r = src.read(len);
+    const n = BigInt(Math.min(Number(len), this.#sink.capacity));
+    const r = src.read(n);
     if (r.tag === 'err') return r;
     const w = this.write(r.val);
     return w.tag === 'err' ? w : { tag: 'ok', val: BigInt(r.val.length) };
   }
-  blockingSplice(src: InputStream, len: bigint): Result<bigint, StreamError> {
-    return this.splice(src, len);
+
+  async blockingSplice(src: InputStream, len: bigint): Promise<Result<bigint, StreamError>> {
+    const r = await src.blockingRead(len);
+    if (r.tag === 'err') return r;
+    const w = await this.blockingWriteAndFlush(r.val);
+    return w.tag === 'err' ? w : { tag: 'ok', val: BigInt(r.val.length) };
   }
+
   subscribe(): Pollable {
-    return READY;
+    const sink = this.#sink;
+    return new Pollable(
+      () => this.closed || sink.capacity > 0,
+      () => sink.drained(),
+      this.#scope,
+    );
   }
 }
 
@@ -144,6 +240,7 @@ export function bodySink(body: BodyWriter): OutputSink {
     get capacity() {
       return body.capacity;
     },
+    drained: () => body.drained(),
   };
 }
 
@@ -154,3 +251,15 @@ export function ioImports() {
     'wasi:io/streams': { InputStream, OutputStream },
   };
 }
+
+/** The wasi:io imports that may wait: jco makes exactly these suspend the guest (JSPI). */
+export const BLOCKING_IMPORTS = [
+  'wasi:io/poll#[method]pollable.block',
+  'wasi:io/poll#poll',
+  'wasi:io/streams#[method]input-stream.blocking-read',
+  'wasi:io/streams#[method]input-stream.blocking-skip',
+  'wasi:io/streams#[method]output-stream.blocking-write-and-flush',
+  'wasi:io/streams#[method]output-stream.blocking-flush',
+  'wasi:io/streams#[method]output-stream.blocking-write-zeroes-and-flush',
+  'wasi:io/streams#[method]output-stream.blocking-splice',
+];

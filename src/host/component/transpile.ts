@@ -7,9 +7,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { WasmkubeError } from '../../errors.ts';
 import { cacheDir } from '../cache-dir.ts';
+import { BLOCKING_IMPORTS } from './io.ts';
 
 /** Bump when the options below or the post-processing change, so old cache entries are not reused. */
-const GLUE_VERSION = 'jco-transpile-0.15-sync-1';
+const GLUE_VERSION = 'jco-transpile-0.15-jspi-1';
 
 export interface TranspiledComponent {
   readonly digest: string;
@@ -24,7 +25,7 @@ export type GlueInstantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
   imports: Record<string, unknown>,
   instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
-) => Record<string, unknown>;
+) => Promise<Record<string, unknown>>;
 
 export async function transpileComponent(bytes: Uint8Array, source: string): Promise<TranspiledComponent> {
   const digest = createHash('sha256').update(bytes).digest('hex');
@@ -49,7 +50,12 @@ async function transpileFresh(bytes: Uint8Array, source: string): Promise<Map<st
   try {
     result = await transpileBytes(bytes, {
       name: 'guest',
-      instantiation: 'sync',
+      instantiation: 'async',
+      // JSPI: the blocking wasi:io calls suspend the guest while the host waits for the socket, so
+      // bodies stream in both directions without blocking the thread.
+      asyncMode: 'jspi',
+      asyncImports: BLOCKING_IMPORTS,
+      asyncExports: ['wasi:http/incoming-handler#handle'],
       noTypescript: true,
       // Every core module stays a separate file so the host can instrument and compile it once.
       base64Cutoff: Number.MAX_SAFE_INTEGER,
