@@ -76,7 +76,7 @@ async function measure(name: string, args: string[], path: string): Promise<Row>
   }
 }
 
-const up = (wasm: string) => [
+const up = (wasm: string, workers = 1) => [
   'bin/wasmkube.js',
   'up',
   '--from',
@@ -103,6 +103,8 @@ async function main() {
   rows.push(await measure('host: tiny wasi:http component (WAT)', up(tiny), '/'));
   rows.push(await measure('host: WAGI module (AssemblyScript)', up(wagi), '/'));
   rows.push(await measure('host: JS component (componentize-js)', up(js), '/hello'));
+  // Every core: two serving threads on one port (SO_REUSEPORT); the load generator shares the 2 cores.
+  rows.push(await measure('host: tiny component, 2 worker threads', up(tiny, 2), '/'));
   const base = rows[0]!.rps;
   for (const r of rows) r.ratio = Math.round((r.rps / base) * 1000) / 1000;
 
