@@ -177,3 +177,12 @@ describe('wasmkube schema', () => {
     assert.equal(schema.additionalProperties, false);
   });
 });
+
+describe('generated files', () => {
+  test('schema/wasmkube.schema.json is what `wasmkube schema` prints (regenerate: npm run schema)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const committed = await readFile(new URL('../../schema/wasmkube.schema.json', import.meta.url), 'utf8');
+    const r = await runCli(['schema']);
+    assert.equal(committed, r.stdout);
+  });
+});

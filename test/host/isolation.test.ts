@@ -1,0 +1,69 @@
+// Per-service isolation settings: a fresh instance per request for components that ask for it, and
+// the concurrency limit that answers 503 instead of queueing without bound.
+
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { after, before, describe, test } from 'node:test';
+import { guestPath } from '../helpers/guests.ts';
+import { appDir, startUp, type UpProcess } from '../helpers/host.ts';
+import { metric, parseProm } from '../helpers/prom.ts';
+
+let up: UpProcess;
+
+before(async () => {
+  const [hello, echo] = await Promise.all([guestPath('hello-component'), guestPath('echo-component')]);
+  const dir = await appDir(`apiVersion: wasmkube.dev/v1alpha1
+name: isolation
+host: { workers: 1 }
+services:
+  fresh: { source: ${hello}, routes: ["/fresh"], isolation: fresh }
+  reused: { source: ${hello}, routes: ["/reused"], isolation: reuse }
+  single: { source: ${echo}, routes: ["/single"], limits: { concurrency: 1 } }
+`);
+  up = await startUp([dir]);
+});
+
+after(async () => {
+  await up?.stop();
+});
+
+async function instances(service: string): Promise<number> {
+  const samples = parseProm(await (await fetch(`${up.url}/metrics`)).text());
+  return metric(samples, 'wasmkube_instances_created_total', { service });
+}
+
+describe('isolation', () => {
+  test("'fresh' makes an instance per request, 'reuse' keeps one", async () => {
+    const fresh0 = await instances('fresh');
+    const reused0 = await instances('reused');
+    for (let i = 0; i < 10; i++) {
+      assert.equal((await fetch(`${up.url}/fresh`)).status, 200);
+      assert.equal((await fetch(`${up.url}/reused`)).status, 200);
+    }
+    assert.equal((await instances('fresh')) - fresh0, 10);
+    assert.equal((await instances('reused')) - reused0, 0);
+  });
+
+  test('a service at its concurrency limit answers 503 with retry-after, then serves again', async () => {
+    const url = new URL(`${up.url}/single`);
+    // Holds the only slot: the echo guest waits for the rest of this body.
+    const held = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST' });
+    const heldRes = new Promise<number>((resolve, reject) => {
+      held.on('response', (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      held.on('error', reject);
+    });
+    held.write('first part;');
+    await new Promise((r) => setTimeout(r, 200));
+    const busy = await fetch(`${up.url}/single`, { method: 'POST', body: 'x' });
+    assert.equal(busy.status, 503);
+    assert.equal(busy.headers.get('retry-after'), '1');
+    assert.equal(((await busy.json()) as { error: { code: string } }).error.code, 'SERVICE_BUSY');
+    held.end('last part');
+    assert.equal(await heldRes, 200);
+    const after = await fetch(`${up.url}/single`, { method: 'POST', body: 'again' });
+    assert.equal(await after.text(), 'again');
+  });
+});
