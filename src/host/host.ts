@@ -51,6 +51,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const render = async () => mergeMetrics((await Promise.all(threads.map((t) => t.metricsJson()))) as never);
   let address: AddressInfo;
   let failed: readonly string[];
+  let stopping: Promise<{ unfinished: number }> | undefined;
   if (workers === 1) {
     const t: ServingThread = await startServing({
       ...base,
@@ -62,26 +63,40 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     address = t.address;
     failed = t.failed;
   } else {
+    // A thread that dies of a host bug is replaced on the same port; the others keep serving meanwhile.
+    const respawn = (index: number, config: ServeConfig) => (reason: string) => {
+      if (stopping) return;
+      process.stderr.write(`wasmkube: serving thread ${index} ${reason}; starting a new one\n`);
+      spawnThread({ ...config, port: address.port }, render, respawn(index, config)).then(
+        (t) => {
+          threads[index] = t.handle;
+        },
+        (err: Error) =>
+          process.stderr.write(`wasmkube: could not restart serving thread ${index}: ${err.message}\n`),
+      );
+    };
     // The first thread binds (port 0 picks one); the others join the port it got.
-    const first = await spawnThread({ ...base, port: listen.port, thread: 0, defaultMetrics: true }, render);
+    const firstConfig: ServeConfig = { ...base, port: listen.port, thread: 0, defaultMetrics: true };
+    const first = await spawnThread(firstConfig, render, respawn(0, firstConfig));
     threads.push(first.handle);
     address = first.address;
     failed = first.failed;
     const rest = await Promise.allSettled(
-      Array.from({ length: workers - 1 }, (_, i) =>
-        spawnThread({ ...base, port: address.port, thread: i + 1, defaultMetrics: false }, render),
-      ),
+      Array.from({ length: workers - 1 }, (_, i) => {
+        const config: ServeConfig = { ...base, port: address.port, thread: i + 1, defaultMetrics: false };
+        return spawnThread(config, render, respawn(i + 1, config));
+      }),
     );
     for (const r of rest) {
       if (r.status === 'fulfilled') threads.push(r.value.handle);
       else {
+        stopping = Promise.resolve({ unfinished: 0 });
         await Promise.all(threads.map((t) => t.drain(0, 0)));
         throw r.reason;
       }
     }
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  let stopping: Promise<{ unfinished: number }> | undefined;
   return {
     url: `http://${host}:${address.port}`,
     address,
@@ -99,24 +114,40 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
 function spawnThread(
   config: ServeConfig,
   render: () => Promise<{ contentType: string; text: string }>,
+  onDied: (reason: string) => void,
 ): Promise<{ handle: ThreadHandle; address: AddressInfo; failed: string[] }> {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: config });
   let nextId = 0;
   const snapshots = new Map<number, (v: unknown) => void>();
   let drained: ((r: { unfinished: number }) => void) | undefined;
+  let serving = false;
+  let draining = false;
+  let exited = false;
   return new Promise((resolve, reject) => {
-    worker.on('error', (err: Error) =>
-      reject(new WasmkubeError('INTERNAL', `worker ${config.thread} crashed: ${err.message}`)),
-    );
-    worker.on('exit', () => drained?.({ unfinished: 0 }));
+    let crash = 'exited';
+    worker.on('error', (err: Error) => {
+      crash = `crashed: ${err.stack ?? err.message}`;
+      reject(new WasmkubeError('INTERNAL', `worker ${config.thread} crashed: ${err.message}`));
+    });
+    worker.on('exit', () => {
+      exited = true;
+      // A metrics scrape waiting on this thread must not hang.
+      for (const r of snapshots.values()) r([]);
+      snapshots.clear();
+      if (drained) drained({ unfinished: 0 });
+      else if (serving && !draining) onDied(crash);
+    });
     worker.on('message', async (msg) => {
       switch (msg.type) {
         case 'listening':
+          serving = true;
           resolve({
             address: msg.address,
             failed: msg.failed,
             handle: {
               drain(drainDelayMs, gracePeriodMs) {
+                draining = true;
+                if (exited) return Promise.resolve({ unfinished: 0 });
                 return new Promise((r) => {
                   drained = (res) => {
                     drained = undefined;
@@ -127,6 +158,7 @@ function spawnThread(
                 });
               },
               metricsJson() {
+                if (exited) return Promise.resolve([]);
                 const id = ++nextId;
                 return new Promise((r) => {
                   snapshots.set(id, r);

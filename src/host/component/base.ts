@@ -21,6 +21,17 @@ export interface BaseImportOptions {
 }
 
 const NO_ENTRY = { payload: 'no-entry' };
+/** The most bytes a guest may ask the host to make in one call: the host, not the guest, would pay. */
+const MAX_HOST_ALLOCATION = 16 * 1024 * 1024;
+
+function boundedLength(len: bigint): number {
+  if (len > BigInt(MAX_HOST_ALLOCATION)) {
+    throw new WebAssembly.RuntimeError(
+      `guest asked the host for ${len} random bytes (at most ${MAX_HOST_ALLOCATION})`,
+    );
+  }
+  return Number(len);
+}
 
 class Descriptor {
   constructor() {
@@ -50,11 +61,11 @@ export function baseImports(opts: BaseImportOptions, state: HttpState) {
       resolution: () => ({ seconds: 0n, nanoseconds: 1_000_000 }),
     },
     'wasi:random/random': {
-      getRandomBytes: (len: bigint) => randomBytes(Number(len)),
+      getRandomBytes: (len: bigint) => randomBytes(boundedLength(len)),
       getRandomU64: () => randomFillSync(new BigUint64Array(1))[0]!,
     },
     'wasi:random/insecure': {
-      getInsecureRandomBytes: (len: bigint) => randomBytes(Number(len)),
+      getInsecureRandomBytes: (len: bigint) => randomBytes(boundedLength(len)),
       getInsecureRandomU64: () => randomFillSync(new BigUint64Array(1))[0]!,
     },
     'wasi:random/insecure-seed': {

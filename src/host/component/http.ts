@@ -24,15 +24,28 @@ function validValue(v: Uint8Array): boolean {
   return true;
 }
 
+/** Total bytes of names and values one Fields may hold: a guest cannot make the host hoard headers. */
+const MAX_FIELDS_BYTES = 64 * 1024;
+const FORBIDDEN: Result<undefined, HeaderError> = { tag: 'err', val: { tag: 'forbidden' } };
+
 /** Header fields: names lower-cased, values kept as bytes the way the guest gave them. */
 export class Fields {
   entriesList: [string, Uint8Array][] = [];
   immutable = false;
 
+  #size(): number {
+    let n = 0;
+    for (const [k, v] of this.entriesList) n += k.length + v.length;
+    return n;
+  }
+
   static fromList(entries: [string, Uint8Array][]): Fields {
     const f = new Fields();
+    let size = 0;
     for (const [name, value] of entries) {
       if (!TOKEN.test(name) || !validValue(value)) throw { payload: { tag: 'invalid-syntax' } };
+      size += name.length + value.length;
+      if (size > MAX_FIELDS_BYTES) throw { payload: { tag: 'forbidden' } };
       f.entriesList.push([name.toLowerCase(), value]);
     }
     return f;
@@ -58,6 +71,8 @@ export class Fields {
   set(name: string, values: Uint8Array[]): Result<undefined, HeaderError> {
     if (this.immutable) return IMMUTABLE;
     if (!TOKEN.test(name) || !values.every(validValue)) return INVALID;
+    if (this.#size() + values.reduce((n, v) => n + name.length + v.length, 0) > MAX_FIELDS_BYTES)
+      return FORBIDDEN;
     const n = name.toLowerCase();
     this.entriesList = this.entriesList.filter(([k]) => k !== n);
     for (const v of values) this.entriesList.push([n, v]);
@@ -72,6 +87,7 @@ export class Fields {
   append(name: string, value: Uint8Array): Result<undefined, HeaderError> {
     if (this.immutable) return IMMUTABLE;
     if (!TOKEN.test(name) || !validValue(value)) return INVALID;
+    if (this.#size() + name.length + value.length > MAX_FIELDS_BYTES) return FORBIDDEN;
     this.entriesList.push([name.toLowerCase(), value]);
     return OK;
   }

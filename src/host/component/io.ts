@@ -10,6 +10,8 @@ export type StreamError = { tag: 'last-operation-failed'; val: IoError } | { tag
 const CLOSED: { tag: 'err'; val: StreamError } = { tag: 'err', val: { tag: 'closed' } };
 const OK_EMPTY = { tag: 'ok', val: undefined } as const;
 const EMPTY = new Uint8Array(0);
+/** wasi:io allows 4096 bytes per blocking-write-and-flush; wasmkube accepts up to 64 KiB at once. */
+const MAX_BLOCKING_WRITE = 64 * 1024;
 
 export class IoError {
   readonly #message: string;
@@ -19,6 +21,16 @@ export class IoError {
   toDebugString(): string {
     return this.#message;
   }
+}
+
+function overPermit(n: number): { tag: 'err'; val: StreamError } {
+  return {
+    tag: 'err',
+    val: {
+      tag: 'last-operation-failed',
+      val: new IoError(`a write of ${n} bytes exceeds what check-write permits`),
+    },
+  };
 }
 
 /**
@@ -175,6 +187,8 @@ export class OutputStream {
 
   write(contents: Uint8Array): Result<undefined, StreamError> {
     if (this.closed) return CLOSED;
+    // The permit from check-write bounds what the host buffers for a guest that never waits.
+    if (contents.length > this.#sink.capacity) return overPermit(contents.length);
     // `contents` is a view of guest memory, valid only during this call.
     this.#sink.write(contents.slice());
     return OK_EMPTY;
@@ -183,9 +197,21 @@ export class OutputStream {
   blockingWriteAndFlush(
     contents: Uint8Array,
   ): Result<undefined, StreamError> | Promise<Result<undefined, StreamError>> {
-    const r = this.write(contents);
-    if (r.tag === 'err') return r;
-    return this.blockingFlush();
+    if (this.closed) return CLOSED;
+    if (contents.length > MAX_BLOCKING_WRITE) return overPermit(contents.length);
+    if (this.#sink.capacity > 0) {
+      this.#sink.write(contents.slice());
+      return this.blockingFlush();
+    }
+    // Copied now: the guest's memory may change while it is suspended.
+    const copy = contents.slice();
+    return this.subscribe()
+      .waitReady()
+      .then(() => {
+        if (this.closed) return CLOSED;
+        this.#sink.write(copy);
+        return this.blockingFlush();
+      });
   }
 
   flush(): Result<undefined, StreamError> {
@@ -201,10 +227,12 @@ export class OutputStream {
   }
 
   writeZeroes(len: bigint): Result<undefined, StreamError> {
+    if (len > BigInt(this.#sink.capacity)) return overPermit(Number(len));
     return this.write(new Uint8Array(Number(len)));
   }
 
   blockingWriteZeroesAndFlush(len: bigint) {
+    if (len > BigInt(MAX_BLOCKING_WRITE)) return overPermit(Number(len));
     return this.blockingWriteAndFlush(new Uint8Array(Number(len)));
   }
 
