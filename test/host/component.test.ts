@@ -135,6 +135,18 @@ describe('wasi:http components', () => {
     assert.equal(res.status, 418);
   });
 
+  test('204 and HEAD responses carry no body, and the connection stays usable', async () => {
+    const none = await fetch(`${up.url}/status/204`);
+    assert.equal(none.status, 204);
+    assert.equal(none.headers.get('content-length'), null);
+    assert.equal(await none.text(), '');
+    const head = await fetch(`${up.url}/hello`, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String('hello from js'.length));
+    assert.equal(await head.text(), '');
+    assert.equal(await (await fetch(`${up.url}/hello`)).text(), 'hello from js');
+  });
+
   test('a response written in several chunks arrives whole', async () => {
     const res = await fetch(`${up.url}/stream?chunks=5`);
     assert.equal(await res.text(), 'chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n');

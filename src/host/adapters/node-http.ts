@@ -97,6 +97,18 @@ export class NodeHttpServer {
       res.once('finish', () => linger(req));
     }
     const body = out.body;
+    if (out.status === 204 || out.status === 304) {
+      // These statuses carry no body (RFC 9110 6.4.1): whatever the guest wrote is dropped.
+      const kept: string[] = [];
+      for (let i = 0; i < headers.length; i += 2) {
+        if (!/^(content-length|transfer-encoding)$/i.test(headers[i]!))
+          kept.push(headers[i]!, headers[i + 1]!);
+      }
+      res.writeHead(out.status, kept);
+      res.end();
+      body.attach({ write: () => true, end: () => {}, fail: () => {}, onDrain: () => {} });
+      return;
+    }
     if (body.ended) {
       const chunks = body.takeBuffered();
       if (!hasHeader(out.headers, 'content-length') && !hasHeader(out.headers, 'transfer-encoding')) {
