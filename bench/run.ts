@@ -84,7 +84,7 @@ const up = (wasm: string, workers = 1) => [
   '--listen',
   '127.0.0.1:0',
   '--workers',
-  '1',
+  String(workers),
   '--log-level',
   'warn',
   '--drain-delay',
@@ -92,7 +92,7 @@ const up = (wasm: string, workers = 1) => [
 ];
 
 async function main() {
-  process.stderr.write(`bench: ${DURATION_S} s per row, ${CONNECTIONS} connections, 1 serving thread each\n`);
+  process.stderr.write(`bench: ${DURATION_S} s per row, ${CONNECTIONS} connections\n`);
   const [tiny, wagi, js] = await Promise.all([
     guestPath('hello-component'),
     guestPath('wagi-hello'),
@@ -154,11 +154,9 @@ Machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${mach
 
 ${table}
 
-Worker threads: 2 serving threads against 1 give ${scaling.tiny}× the req/s for the tiny component and
-${scaling.js}× for the JS component. On this 2-core machine that is no scaling figure: per-thread CPU read
-from /proc during the 2-thread tiny row showed each serving thread ~60% busy, V8's background (GC) threads
-~30% of a core and the load generator the rest: both cores were saturated, so a second serving thread
-cannot add throughput on this machine. Rows other than those two use one serving thread.
+Worker threads (SO_REUSEPORT, one port): 2 serving threads give ${scaling.tiny}× the req/s of 1 thread for
+the tiny component and ${scaling.js}× for the JS component, on 2 cores that the load generator shares.
+Rows other than those two use one serving thread.
 
 ## Where the time goes
 

@@ -5,8 +5,9 @@ import { isWasmkubeError } from '../errors.ts';
 
 export function printError(err: unknown): number {
   if (isWasmkubeError(err)) {
-    process.stderr.write(`error[${err.code}]: ${err.message}\n`);
-    if (err.fix) process.stderr.write(`  fix: ${err.fix}\n`);
+    // Several problems at once: one per line, aligned under the first.
+    process.stderr.write(`error[${err.code}]: ${err.message.replaceAll('\n', '\n  ')}\n`);
+    if (err.fix) process.stderr.write(`  fix: ${err.fix.replaceAll('\n', '\n       ')}\n`);
     if (process.env.WASMKUBE_DEBUG && err.cause) process.stderr.write(`  cause: ${String(err.cause)}\n`);
     return err.exitCode;
   }

@@ -208,7 +208,6 @@ const DENIED = 'HTTP-request-denied';
 
 /** Outbound HTTP is not offered yet: guests that link it get a clear refusal at call time. */
 class OutgoingRequest {
-  constructor(_headers: Fields) {}
   method() {
     return { tag: 'get' };
   }
