@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Entry point: wasmkube runs on Node.js 24 (type stripping, JSPI, reusePort). Where the node on PATH is
-// older, re-run with the node@24 that the package pins as a dependency.
+// older, re-run with the node@24 that the package pins as a dependency, passing signals through so
+// SIGTERM still drains the host.
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +18,16 @@ if (major < 24) {
     );
     process.exit(69);
   }
-  const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
   });
-  process.exit(r.status ?? 1);
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('exit', (code, signal) => {
+    if (signal) process.kill(process.pid, signal);
+    else process.exit(code ?? 1);
+  });
+} else {
+  await import('../src/cli/main.ts');
 }
-await import('../src/cli/main.ts');

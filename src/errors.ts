@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'GUEST_TRAP'
   | 'GUEST_DEADLINE'
   | 'GUEST_MEMORY'
+  | 'GUEST_RESPONSE'
   | 'BODY_TOO_LARGE'
+  | 'CLIENT_CLOSED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
@@ -34,7 +36,10 @@ const CATALOG: Record<ErrorCode, { exit: number; status: number }> = {
   GUEST_TRAP: { exit: 70, status: 500 },
   GUEST_DEADLINE: { exit: 70, status: 504 },
   GUEST_MEMORY: { exit: 70, status: 500 },
+  GUEST_RESPONSE: { exit: 70, status: 502 },
   BODY_TOO_LARGE: { exit: 70, status: 413 },
+  // nginx's 499: nobody is left to read it, but logs and metrics say what happened.
+  CLIENT_CLOSED: { exit: 70, status: 499 },
   SERVICE_UNAVAILABLE: { exit: 69, status: 503 },
   INTERNAL: { exit: 70, status: 500 },
 };

@@ -1,5 +1,6 @@
 // wagi-test: the WAGI engine's test guest, a WASI preview1 command dispatching on PATH_INFO
-// (hello, echo, env, loop, grow, trap, log, created, redirect, args). Built with asc + wasi-shim.
+// (hello, echo, env, loop, grow, trap, log, created, redirect, args, bad-header, bad-status, flood).
+// Built with asc + wasi-shim.
 
 function env(name: string, fallback: string = ''): string {
   return process.env.has(name) ? process.env.get(name) : fallback;
@@ -89,6 +90,16 @@ if (path == '/hello') {
   respond('Location: /hello', '');
 } else if (path == '/args') {
   listArgs();
+} else if (path == '/bad-header') {
+  // A header name with a space: HTTP forbids it, the host must refuse it without falling over.
+  respond('Content-Type: text/plain\nX Bad: value', 'bad header\n');
+} else if (path == '/bad-status') {
+  respond('Status: 101 Switching Protocols\nContent-Type: text/plain', 'no\n');
+} else if (path == '/flood') {
+  // Prints without end: the host bounds what it holds of a CGI response.
+  process.stdout.write('Content-Type: text/plain\n\n');
+  const chunk = new ArrayBuffer(65536);
+  while (true) process.stdout.write(chunk);
 } else {
   respond('Status: 404 Not Found\nContent-Type: text/plain', 'not found: ' + path + '\n');
 }

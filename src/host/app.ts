@@ -1,6 +1,7 @@
 // The host core: `handle(request) → response` for every service of an app, plus the reserved
 // /health, /ready and /metrics endpoints. Limits, metrics and logs live here; sockets do not.
 
+import http from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
@@ -27,8 +28,6 @@ export interface HostResponse {
   status: number;
   headers: [string, string][];
   body: BodyWriter;
-  /** Unread request bytes the adapter must discard before reusing the connection. */
-  discard?: BodyReader;
 }
 
 interface ServiceSlot {
@@ -43,8 +42,8 @@ export interface HostAppOptions {
   readonly metrics: HostMetrics;
   /** Renders /metrics; defaults to this thread's registry (the supervisor merges threads). */
   readonly renderMetrics?: () => Promise<{ contentType: string; text: string }>;
-  /** Services that failed to load (served anyway with --keep-going); reported by /ready. */
-  readonly failed?: readonly string[];
+  /** Services that failed to load (the rest served anyway with --keep-going); /ready lists them. */
+  readonly failed?: readonly ServiceSpec[];
 }
 
 const JSON_TYPE: [string, string] = ['content-type', 'application/json'];
@@ -64,6 +63,7 @@ export class HostApp {
   readonly #metrics: HostMetrics;
   readonly #renderMetrics: () => Promise<{ contentType: string; text: string }>;
   readonly #failed: readonly string[];
+  readonly #failedRouter: Router<string>;
   #draining = false;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
@@ -74,7 +74,11 @@ export class HostApp {
       this.#slots.flatMap((slot) => slot.spec.routes.map((route) => ({ route, target: slot }))),
     );
     this.#logger = opts.logger;
-    this.#failed = opts.failed ?? [];
+    const failed = opts.failed ?? [];
+    this.#failed = failed.map((s) => s.name);
+    this.#failedRouter = new Router(
+      failed.flatMap((s) => s.routes.map((route) => ({ route, target: s.name }))),
+    );
     this.#metrics = opts.metrics;
     const registry = opts.metrics.registry;
     this.#renderMetrics =
@@ -108,6 +112,15 @@ export class HostApp {
   async handle(req: HostRequest): Promise<HostResponse> {
     const q = req.pathWithQuery.indexOf('?');
     const path = q === -1 ? req.pathWithQuery : req.pathWithQuery.slice(0, q);
+    if (path === '/health' || path === '/ready' || path === '/metrics') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return jsonResponse(
+          405,
+          errorBody('METHOD_NOT_ALLOWED', `${path} answers GET and HEAD only`, req.requestId),
+          [['allow', 'GET, HEAD']],
+        );
+      }
+    }
     switch (path) {
       case '/health':
         return jsonResponse(200, { status: 'ok' });
@@ -121,6 +134,19 @@ export class HostApp {
       }
     }
     const entry = this.#router.match(path);
+    const down = this.#failedRouter.match(path);
+    // A service that failed to load (served anyway with --keep-going) is unavailable, not absent.
+    if (down !== undefined && (entry === undefined || down.prefix.length > entry.prefix.length)) {
+      return jsonResponse(
+        503,
+        errorBody(
+          'SERVICE_UNAVAILABLE',
+          `service '${down.target}' failed to load`,
+          req.requestId,
+          'see the start-up log',
+        ),
+      );
+    }
     if (entry === undefined) {
       return jsonResponse(
         404,
@@ -150,7 +176,6 @@ export class HostApp {
     if (body.error) {
       // A declared length over the limit: answered before the guest runs or a byte is read.
       const res = this.#failure(spec, req, body.error);
-      res.headers.push(['x-request-id', req.requestId]);
       this.#metrics.requests.inc({
         service: spec.name,
         route: prefix,
@@ -194,13 +219,12 @@ export class HostApp {
         ),
         deadline,
       ]);
-      res = { status: guestRes.status, headers: guestRes.headers, body: guestRes.body, discard: body };
+      checkResponse(spec, guestRes.status, guestRes.headers);
+      res = { status: guestRes.status, headers: guestRes.headers, body: guestRes.body };
     } catch (err) {
       res = this.#failure(spec, req, err);
-      res.discard = body;
       res.body.end();
     }
-    res.headers.push(['x-request-id', req.requestId]);
     const status = res.status;
     const finish = () => {
       clearTimeout(timer);
@@ -238,7 +262,9 @@ export class HostApp {
       this.#logger.error({ reqId: req.requestId, service: spec.name, err }, 'host error');
       return jsonResponse(500, errorBody('INTERNAL', 'internal host error', req.requestId));
     }
-    this.#recordError(spec, req, err);
+    if (err.code === 'CLIENT_CLOSED')
+      this.#logger.info({ reqId: req.requestId, service: spec.name }, err.message);
+    else this.#recordError(spec, req, err);
     return jsonResponse(err.status, errorBody(err.code, err.message, req.requestId, err.fix));
   }
 
@@ -249,6 +275,28 @@ export class HostApp {
       { reqId: req.requestId, service: spec.name, kind, error: err.message, cause: errCause(err) },
       'guest failed',
     );
+  }
+}
+
+/** Node refuses to write what HTTP forbids; a guest that asks for it gets a clear error instead. */
+function checkResponse(
+  spec: ServiceSpec,
+  status: number,
+  headers: readonly (readonly [string, string])[],
+): void {
+  const fail = (what: string) =>
+    new WasmkubeError('GUEST_RESPONSE', `service '${spec.name}' sent an invalid response: ${what}`, {
+      fix: 'fix the status or headers the guest writes',
+    });
+  if (!(Number.isInteger(status) && status >= 200 && status <= 599))
+    throw fail(`status ${status} (use 200 to 599)`);
+  for (const [name, value] of headers) {
+    try {
+      http.validateHeaderName(name);
+      http.validateHeaderValue(name, value);
+    } catch {
+      throw fail(`header ${JSON.stringify(name)}: ${JSON.stringify(value)}`);
+    }
   }
 }
 

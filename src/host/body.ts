@@ -42,7 +42,14 @@ export class BodyReader {
     source.on('error', (err) => this.#fail(err));
     // The client went away before the end: a guest waiting for more must not wait for its deadline.
     source.on('close', () => {
-      if (!this.#ended) this.#fail(new Error('the client closed the connection before the body ended'));
+      if (!this.#ended) {
+        this.#fail(
+          new WasmkubeError(
+            'CLIENT_CLOSED',
+            'the client closed the connection before the request body ended',
+          ),
+        );
+      }
     });
   }
 

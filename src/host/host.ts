@@ -1,7 +1,7 @@
 // The supervisor: runs the app on every core (worker threads sharing the port through SO_REUSEPORT, or
 // in this thread for one worker), merges their metrics, and shuts down the way Kubernetes expects.
 
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { WasmkubeError } from '../errors.ts';
@@ -49,6 +49,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   };
   const threads: ThreadHandle[] = [];
   const render = async () => mergeMetrics((await Promise.all(threads.map((t) => t.metricsJson()))) as never);
+  const crashes: number[] = [];
   let address: AddressInfo;
   let failed: readonly string[];
   let stopping: Promise<{ unfinished: number }> | undefined;
@@ -66,15 +67,30 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     // A thread that dies of a host bug is replaced on the same port; the others keep serving meanwhile.
     const respawn = (index: number, config: ServeConfig) => (reason: string) => {
       if (stopping) return;
+      // A thread that keeps dying is a bug that restarting will not fix: stop and say so.
+      const now = Date.now();
+      crashes.push(now);
+      while (crashes[0]! < now - 60_000) crashes.shift();
+      if (crashes.length > 5) {
+        process.stderr.write(
+          `wasmkube: serving thread ${index} ${reason}; more than 5 crashes in a minute, exiting\n`,
+        );
+        process.exit(70);
+      }
       process.stderr.write(`wasmkube: serving thread ${index} ${reason}; starting a new one\n`);
       spawnThread({ ...config, port: address.port }, render, respawn(index, config)).then(
         (t) => {
           threads[index] = t.handle;
+          // stop() came while it started: it missed this thread, so drain it now.
+          if (stopping) void t.handle.drain(0, m.host.shutdown.gracePeriodMs);
         },
         (err: Error) =>
           process.stderr.write(`wasmkube: could not restart serving thread ${index}: ${err.message}\n`),
       );
     };
+    // SO_REUSEPORT would let this app share a port with another process that also set it, and the
+    // kernel would split traffic between them: make sure the port is free first.
+    if (listen.port !== 0) await probeFree(listen.host, listen.port);
     // The first thread binds (port 0 picks one); the others join the port it got.
     const firstConfig: ServeConfig = { ...base, port: listen.port, thread: 0, defaultMetrics: true };
     const first = await spawnThread(firstConfig, render, respawn(0, firstConfig));
@@ -109,6 +125,28 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       return stopping;
     },
   };
+}
+
+function probeFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', (cause: NodeJS.ErrnoException) =>
+      reject(
+        new WasmkubeError(
+          'LISTEN_FAILED',
+          `cannot listen on ${host}:${port}: ${cause.code ?? cause.message}`,
+          {
+            cause,
+            fix:
+              cause.code === 'EADDRINUSE'
+                ? 'pick another port with --listen, or stop what uses it'
+                : 'check --listen',
+          },
+        ),
+      ),
+    );
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }
 
 function spawnThread(
@@ -176,9 +214,14 @@ function spawnThread(
           snapshots.get(msg.id)?.(msg.value);
           snapshots.delete(msg.id);
           break;
-        case 'metrics-request':
-          worker.postMessage({ type: 'metrics-response', id: msg.id, value: await render() });
+        case 'metrics-request': {
+          const value = await render().catch((err: Error) => ({
+            contentType: 'text/plain',
+            text: `# metrics could not be merged: ${err.message}\n`,
+          }));
+          worker.postMessage({ type: 'metrics-response', id: msg.id, value });
           break;
+        }
         case 'drained':
           drained?.({ unfinished: msg.unfinished });
           break;

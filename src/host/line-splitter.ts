@@ -2,10 +2,11 @@
 // however the guest chunks its writes; long lines are cut so a guest cannot grow the buffer unbounded.
 
 const MAX_LINE = 16 * 1024;
-const decoder = new TextDecoder();
 
 export class LineSplitter {
   #pending = '';
+  // One decoder per stream: a character split across two writes must not mix with another stream's.
+  readonly #decoder = new TextDecoder();
   readonly #emit: (line: string) => void;
 
   constructor(emit: (line: string) => void) {
@@ -13,7 +14,7 @@ export class LineSplitter {
   }
 
   push(chunk: Uint8Array): void {
-    let text = this.#pending + decoder.decode(chunk, { stream: true });
+    let text = this.#pending + this.#decoder.decode(chunk, { stream: true });
     let nl = text.indexOf('\n');
     while (nl !== -1) {
       this.#emit(text.slice(0, nl).replace(/\r$/, ''));
@@ -28,7 +29,8 @@ export class LineSplitter {
   }
 
   flush(): void {
-    if (this.#pending !== '') this.#emit(this.#pending);
+    const rest = this.#pending + this.#decoder.decode();
+    if (rest !== '') this.#emit(rest);
     this.#pending = '';
   }
 }

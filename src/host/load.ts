@@ -42,7 +42,7 @@ export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Ui
         cause,
         fix: service.build
           ? `build it first (\`wasmkube build\` runs: ${service.build.command})`
-          : 'check services.<name>.source in wasmkube.yaml',
+          : `check the path (services.${service.name}.source in wasmkube.yaml, or the file given to --from)`,
       },
     );
   }

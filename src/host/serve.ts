@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
-import type { AppManifest } from '../manifest/index.ts';
+import type { AppManifest, ServiceSpec } from '../manifest/index.ts';
 import { NodeHttpServer } from './adapters/node-http.ts';
 import { HostApp } from './app.ts';
 import type { Engine } from './engine.ts';
@@ -48,7 +48,7 @@ export async function startServing(
       logger.info({ service, stream, reqId, guest: true }, line),
   });
   const engines: Engine[] = [];
-  const failed: string[] = [];
+  const failed: ServiceSpec[] = [];
   const errors: WasmkubeError[] = [];
   for (const service of config.manifest.services) {
     try {
@@ -57,7 +57,7 @@ export async function startServing(
       const e = isWasmkubeError(err)
         ? err
         : new WasmkubeError('INTERNAL', `service '${service.name}': ${String(err)}`, { cause: err });
-      failed.push(service.name);
+      failed.push(service);
       errors.push(e);
     }
   }
@@ -74,6 +74,7 @@ export async function startServing(
       logger.error({ code: e.code, fix: e.fix }, `${e.message} (skipped: --keep-going)`);
   }
   app = new HostApp({ engines, logger, metrics, renderMetrics, failed });
+  const failedNames = failed.map((s) => s.name);
   const server = new NodeHttpServer(app, logger);
   let address: AddressInfo;
   try {
@@ -95,18 +96,17 @@ export async function startServing(
     address,
     app: liveApp,
     logger,
-    failed,
+    failed: failedNames,
     metricsJson: () => metrics.registry.getMetricsAsJSON(),
     async drain(drainDelayMs, gracePeriodMs) {
       liveApp.startDraining();
       // Endpoints take a while to drop this pod: keep accepting until they have.
       await sleep(drainDelayMs);
+      // Every connection closes after its current response; done when the last one has closed, which
+      // is when every response has been written out in full, not merely produced.
       const closed = server.stopAccepting();
-      const finished = await Promise.race([
-        liveApp.idle().then(() => true),
-        sleep(gracePeriodMs).then(() => false),
-      ]);
-      const unfinished = finished ? 0 : liveApp.inFlight;
+      const finished = await Promise.race([closed.then(() => true), sleep(gracePeriodMs).then(() => false)]);
+      const unfinished = finished ? 0 : Math.max(server.active, liveApp.inFlight);
       server.closeAll();
       await closed;
       for (const e of engines) e.close();

@@ -90,7 +90,8 @@ export function parseManifest(text: string, file: string): AppManifest {
  * @throws WasmkubeError MANIFEST_NOT_FOUND when there is none; ManifestError when it is invalid
  */
 export async function loadManifest(pathOrDir: string): Promise<LoadedManifest> {
-  const fix = 'run `wasmkube new` to create one, or pass the path of your wasmkube.yaml';
+  const fix =
+    'create a wasmkube.yaml there (see the README), pass the folder or file that has one, or serve a single module with --from';
   const kind = await statKind(pathOrDir);
   let shown: string | undefined;
   if (kind === 'file') shown = pathOrDir;

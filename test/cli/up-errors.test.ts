@@ -105,7 +105,9 @@ services:
     const up = await startUp([dir, '--keep-going']);
     try {
       assert.equal(await (await fetch(`${up.url}/good`)).text(), 'hello from wasm\n');
-      assert.equal((await fetch(`${up.url}/broken`)).status, 404);
+      const broken = await fetch(`${up.url}/broken`);
+      assert.equal(broken.status, 503, 'a service that failed to load is unavailable, not missing');
+      assert.equal(((await broken.json()) as { error: { code: string } }).error.code, 'SERVICE_UNAVAILABLE');
       const ready = (await (await fetch(`${up.url}/ready`)).json()) as { failed: string[] };
       assert.deepEqual(ready.failed, ['broken']);
       await up.waitForLog((l) => l.level === 'error' && /broken\.wasm/.test(String(l.msg)));
@@ -126,6 +128,19 @@ services:
       assert.match(r.stderr, /fix: pick another port/);
     } finally {
       blocker.close();
+    }
+  });
+
+  test('two apps cannot share a port, even with several worker threads (SO_REUSEPORT)', async () => {
+    const hello = await guestPath('hello-component');
+    const first = await startUp(['--from', hello, '--workers', '2']);
+    try {
+      const port = new URL(first.url).port;
+      const r = await runCli(['up', '--from', hello, '--listen', `127.0.0.1:${port}`, '--workers', '2']);
+      assert.equal(r.code, 69);
+      assert.match(r.stderr, /error\[LISTEN_FAILED\]: cannot listen on 127\.0\.0\.1:\d+: EADDRINUSE/);
+    } finally {
+      await first.stop();
     }
   });
 

@@ -135,6 +135,12 @@ describe('wasi:http components', () => {
     assert.equal(res.status, 418);
   });
 
+  test('a 1xx status from a guest gets 502, the connection is not left hanging', async () => {
+    const res = await fetch(`${up.url}/status/101`);
+    assert.equal(res.status, 502);
+    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'GUEST_RESPONSE');
+  });
+
   test('204 and HEAD responses carry no body, and the connection stays usable', async () => {
     const none = await fetch(`${up.url}/status/204`);
     assert.equal(none.status, 204);

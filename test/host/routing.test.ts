@@ -48,6 +48,17 @@ describe('routing and reserved endpoints', () => {
     assert.equal(res.status, 201);
   });
 
+  test('reserved endpoints answer GET and HEAD only, and every response has a request id', async () => {
+    const post = await fetch(`${up.url}/metrics`, { method: 'POST', body: 'x' });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get('allow'), 'GET, HEAD');
+    for (const path of ['/health', '/ready', '/metrics', '/nowhere']) {
+      const res = await fetch(`${up.url}${path}`);
+      await res.arrayBuffer();
+      assert.match(res.headers.get('x-request-id') ?? '', /^[\w-]+$/, path);
+    }
+  });
+
   test('/health answers while the host runs, /ready once every service is loaded', async () => {
     const health = await fetch(`${up.url}/health`);
     assert.equal(health.status, 200);

@@ -98,3 +98,43 @@ services:
   assert.match(up.stderr(), /1 request\(s\) were still running/);
   assert.ok((await stuck) instanceof Error, 'the cut-off request fails on the client side');
 });
+
+test('a large response still being read by a slow client arrives whole across SIGTERM', async () => {
+  const js = await guestPath('js-component');
+  const dir = await appDir(`apiVersion: wasmkube.dev/v1alpha1
+name: slow-reader
+host:
+  workers: 1
+  shutdown: { drainDelay: 100ms, gracePeriod: 20s }
+services:
+  js: { source: ${js}, routes: ["/..."] }
+`);
+  const up = await startUp([dir], { manifestShutdown: true });
+  const chunks = 20_000;
+  const url = new URL(`${up.url}/stream?chunks=${chunks}`);
+  const received = new Promise<{ lines: number; complete: boolean }>((resolve, reject) => {
+    http
+      .get({ host: url.hostname, port: url.port, path: url.pathname + url.search }, (res) => {
+        let lines = 0;
+        let sincePause = 0;
+        res.on('data', (d: Buffer) => {
+          for (const b of d) if (b === 10) lines++;
+          // A slow reader (~2 MB/s): the host holds the rest under backpressure while it drains.
+          sincePause += d.length;
+          if (sincePause > 20_000) {
+            sincePause = 0;
+            res.pause();
+            setTimeout(() => res.resume(), 50);
+          }
+        });
+        res.on('close', () => resolve({ lines, complete: res.complete }));
+      })
+      .on('error', reject);
+  });
+  await sleep(300);
+  up.proc.kill('SIGTERM');
+  const got = await received;
+  assert.equal(got.complete, true);
+  assert.equal(got.lines, chunks);
+  assert.equal(await up.exited, 0, up.stderr());
+});

@@ -109,6 +109,25 @@ describe('WAGI modules', () => {
     assert.equal((await fetch(`${up.url}/cgi/created`)).status, 201);
   });
 
+  test('a response HTTP forbids (bad header name, 1xx status) gets 502 and the host keeps serving', async () => {
+    for (const path of ['/cgi/bad-header', '/cgi/bad-status']) {
+      const res = await fetch(`${up.url}${path}`);
+      assert.equal(res.status, 502, path);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      assert.equal(body.error.code, 'GUEST_RESPONSE');
+    }
+    assert.equal((await fetch(`${up.url}/hello`)).status, 200);
+  });
+
+  test('a guest that prints without end is stopped at its memory limit, not the host', async () => {
+    const res = await fetch(`${up.url}/cgi/flood`);
+    assert.equal(res.status, 502);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'GUEST_RESPONSE');
+    assert.match(body.error.message, /more than \d+ bytes/);
+    assert.equal((await fetch(`${up.url}/hello`)).status, 200);
+  });
+
   test('a trap gives 500 with the request id', async () => {
     const res = await fetch(`${up.url}/cgi/trap`, { headers: { 'x-request-id': 'wagi-trap' } });
     assert.equal(res.status, 500);

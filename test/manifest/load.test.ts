@@ -76,7 +76,7 @@ describe('loadManifest', () => {
     await assert.rejects(loadManifest(join(root, 'empty')), {
       code: 'MANIFEST_NOT_FOUND',
       message: `no wasmkube.yaml or wasmkube.yml in ${join(root, 'empty')}`,
-      fix: /wasmkube new/,
+      fix: /--from/,
     });
   });
 
@@ -84,7 +84,7 @@ describe('loadManifest', () => {
     await assert.rejects(loadManifest(join(root, 'nope.yaml')), {
       code: 'MANIFEST_NOT_FOUND',
       message: `no manifest at ${join(root, 'nope.yaml')}`,
-      fix: /pass the path/,
+      fix: /pass the folder or file/,
     });
   });
 

@@ -12,7 +12,7 @@ import {
   parseDuration,
   parseListen,
 } from '../../manifest/index.ts';
-import { progress } from '../output.ts';
+import { printError, progress } from '../output.ts';
 
 export interface UpFlags {
   readonly from?: string;
@@ -98,11 +98,14 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     progress(
       `${signal}: draining (ready=503 for ${manifest.host.shutdown.drainDelayMs} ms, then up to ${manifest.host.shutdown.gracePeriodMs} ms for in-flight requests)`,
     );
-    host.stop().then(({ unfinished }) => {
-      if (unfinished > 0)
-        progress(`${unfinished} request(s) were still running at the end of the grace period`);
-      process.exit(unfinished > 0 ? 1 : 0);
-    });
+    host.stop().then(
+      ({ unfinished }) => {
+        if (unfinished > 0)
+          progress(`${unfinished} request(s) were still running at the end of the grace period`);
+        process.exit(unfinished > 0 ? 1 : 0);
+      },
+      (err: unknown) => process.exit(printError(err)),
+    );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);

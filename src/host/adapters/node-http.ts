@@ -14,11 +14,29 @@ export interface NodeServerOptions {
   readonly reusePort: boolean;
 }
 
+/**
+ * Headers that describe the connection, not the response: the host owns them (RFC 9110 7.6.1). A
+ * guest's content-length is dropped too: the host frames the body itself, so a wrong one cannot
+ * corrupt a keep-alive connection.
+ */
+const HOST_OWNED = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+]);
+
 export class NodeHttpServer {
   readonly server: http.Server;
   readonly #app: HostApp;
   readonly #logger: Logger;
   #closing = false;
+  #active = 0;
+  #idleWaiters: (() => void)[] = [];
   readonly #nextId = requestIds();
 
   constructor(app: HostApp, logger: Logger) {
@@ -44,7 +62,15 @@ export class NodeHttpServer {
     });
   }
 
-  /** Stops accepting connections; responses from now on carry `connection: close`. */
+  /** Responses not yet handed to the kernel in full. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /**
+   * Stops accepting connections; responses from now on carry `connection: close`, so every connection
+   * closes after its current response. Resolves when the last connection has closed.
+   */
   stopAccepting(): Promise<void> {
     this.#closing = true;
     const closed = new Promise<void>((r) => this.server.close(() => r()));
@@ -52,11 +78,23 @@ export class NodeHttpServer {
     return closed;
   }
 
+  /** Resolves when every response has been written out (not just produced by its guest). */
+  idle(): Promise<void> {
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
   closeAll(): void {
     this.server.closeAllConnections();
   }
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    this.#active++;
+    res.once('close', () => {
+      if (--this.#active === 0) for (const w of this.#idleWaiters.splice(0)) w();
+      // Connections that outlive their last response during a drain are closed now, not at the grace end.
+      if (this.#closing) this.server.closeIdleConnections();
+    });
     const raw = req.rawHeaders;
     const headers: [string, string][] = [];
     for (let i = 0; i < raw.length; i += 2) headers.push([raw[i]!.toLowerCase(), raw[i + 1]!]);
@@ -76,19 +114,32 @@ export class NodeHttpServer {
         authority: req.headers.host ?? '',
         requestId,
       })
-      .then(
-        (out) => this.#send(req, res, out),
-        (err) => {
-          this.#logger.error({ err, reqId: requestId }, 'unhandled host error');
-          if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-          res.end('{"error":{"code":"INTERNAL","message":"internal host error"}}\n');
-        },
-      );
+      .then((out) => this.#send(req, res, out, requestId))
+      .catch((err: unknown) => {
+        // A bug in the host, or a response Node refuses to write: this request fails, the host goes on.
+        this.#logger.error({ err, reqId: requestId }, 'could not send the response');
+        if (!res.headersSent) {
+          res.writeHead(502, { 'content-type': 'application/json', 'x-request-id': requestId });
+          res.end(
+            `${JSON.stringify({ error: { code: 'INVALID_RESPONSE', message: 'the service produced a response that cannot be sent', requestId } })}\n`,
+          );
+        } else res.destroy();
+      });
   }
 
-  #send(req: http.IncomingMessage, res: http.ServerResponse, out: HostResponse): void {
+  #send(req: http.IncomingMessage, res: http.ServerResponse, out: HostResponse, requestId: string): void {
     const headers: string[] = [];
-    for (const [k, v] of out.headers) headers.push(k, v);
+    let guestLength: string | undefined;
+    for (const [k, v] of out.headers) {
+      const name = k.toLowerCase();
+      if (HOST_OWNED.has(name)) {
+        if (name === 'content-length') guestLength = v;
+        continue;
+      }
+      if (name === 'x-request-id') continue;
+      headers.push(k, v);
+    }
+    headers.push('x-request-id', requestId);
     if (this.#closing) headers.push('connection', 'close');
     if (!req.complete) {
       // The body was not read to its end (too large, or the guest answered early). Closing now would
@@ -97,25 +148,26 @@ export class NodeHttpServer {
       res.once('finish', () => linger(req));
     }
     const body = out.body;
+    // The client went away: a guest still writing stops at its next wait instead of at its deadline.
+    res.once('close', () => {
+      if (!res.writableFinished) body.fail(new Error('the client closed the connection'));
+    });
     if (out.status === 204 || out.status === 304) {
       // These statuses carry no body (RFC 9110 6.4.1): whatever the guest wrote is dropped.
-      const kept: string[] = [];
-      for (let i = 0; i < headers.length; i += 2) {
-        if (!/^(content-length|transfer-encoding)$/i.test(headers[i]!))
-          kept.push(headers[i]!, headers[i + 1]!);
-      }
-      res.writeHead(out.status, kept);
+      res.writeHead(out.status, headers);
       res.end();
       body.attach({ write: () => true, end: () => {}, fail: () => {}, onDrain: () => {} });
       return;
     }
     if (body.ended) {
       const chunks = body.takeBuffered();
-      if (!hasHeader(out.headers, 'content-length') && !hasHeader(out.headers, 'transfer-encoding')) {
-        let n = 0;
-        for (const c of chunks) n += c.length;
-        headers.push('content-length', String(n));
-      }
+      let n = 0;
+      for (const c of chunks) n += c.length;
+      // HEAD: no body is sent, so the length the guest announced for GET is the one to pass on.
+      headers.push(
+        'content-length',
+        req.method === 'HEAD' && guestLength !== undefined ? guestLength : String(n),
+      );
       res.writeHead(out.status, headers);
       if (chunks.length === 1) res.end(chunks[0]);
       else {
@@ -129,8 +181,12 @@ export class NodeHttpServer {
       write: (c) => res.write(c),
       end: () => res.end(),
       fail: (err) => {
-        this.#logger.warn({ err: err.message }, 'response body failed; closing the connection');
-        res.destroy(err);
+        if (!res.destroyed)
+          this.#logger.warn(
+            { err: err.message, reqId: requestId },
+            'response body failed; closing the connection',
+          );
+        res.destroy();
       },
       onDrain: (cb) => res.on('drain', cb),
     });
@@ -144,6 +200,8 @@ function linger(req: http.IncomingMessage): void {
   let dropped = 0;
   const stop = () => req.socket.destroy();
   const timer = setTimeout(stop, LINGER_MS).unref();
+  // The body reader may have paused the request; from here on nothing reads it but this.
+  req.removeAllListeners('data');
   req.on('data', (chunk: Buffer) => {
     dropped += chunk.length;
     if (dropped > LINGER_BYTES) stop();
@@ -151,9 +209,4 @@ function linger(req: http.IncomingMessage): void {
   req.once('end', () => clearTimeout(timer));
   req.once('close', () => clearTimeout(timer));
   req.resume();
-}
-
-function hasHeader(headers: readonly (readonly [string, string])[], name: string): boolean {
-  for (const h of headers) if (h[0].toLowerCase() === name) return true;
-  return false;
 }

@@ -40,6 +40,11 @@ export interface ComponentEngineOptions {
   readonly events: EngineEvents;
 }
 
+/** The request itself failed (body over the limit, client gone): that, not the guest, is the error. */
+function isRequestFailure(err: Error | null): err is WasmkubeError {
+  return isWasmkubeError(err) && (err.code === 'BODY_TOO_LARGE' || err.code === 'CLIENT_CLOSED');
+}
+
 export class ComponentEngine implements Engine {
   readonly kind = 'component' as const;
   readonly service: ServiceSpec;
@@ -172,7 +177,7 @@ export class ComponentEngine implements Engine {
       await done;
       // The body went over the limit: whatever the guest made of the failed read, the answer is 413.
       const limit = req.body.error;
-      if (isWasmkubeError(limit) && limit.code === 'BODY_TOO_LARGE') throw limit;
+      if (isRequestFailure(limit)) throw limit;
     }
     // From here a failure reaches the client through the body writer (failed in #finished).
     else done.catch(() => {});
@@ -189,14 +194,9 @@ export class ComponentEngine implements Engine {
     if (err !== undefined && !(err instanceof GuestExit && err.status.tag === 'ok' && response)) {
       // A failed instance is not reused: a trap leaves it unusable.
       const limit = body.error;
-      const failure =
-        isWasmkubeError(limit) && limit.code === 'BODY_TOO_LARGE'
-          ? limit
-          : guestFailure(
-              err,
-              this.service.name,
-              nearMemoryCap(live.memories, this.service.limits.memoryBytes),
-            );
+      const failure = isRequestFailure(limit)
+        ? limit
+        : guestFailure(err, this.service.name, nearMemoryCap(live.memories, this.service.limits.memoryBytes));
       response?.bodyWriter.fail(failure);
       throw failure;
     }

@@ -13,13 +13,12 @@ const OK = { tag: 'ok', val: undefined } as const;
 const IMMUTABLE: Result<undefined, HeaderError> = { tag: 'err', val: { tag: 'immutable' } };
 const INVALID: Result<undefined, HeaderError> = { tag: 'err', val: { tag: 'invalid-syntax' } };
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
+/** field-value of RFC 9110: visible ASCII, obs-text (0x80–0xff), space and tab; no CR, LF, NUL, DEL. */
 function validValue(v: Uint8Array): boolean {
   for (let i = 0; i < v.length; i++) {
     const c = v[i]!;
-    if (c === 10 || c === 13 || c === 0) return false;
+    if ((c < 0x20 && c !== 0x09) || c === 0x7f) return false;
   }
   return true;
 }
@@ -53,7 +52,8 @@ export class Fields {
 
   static fromPairs(pairs: readonly (readonly [string, string])[]): Fields {
     const f = new Fields();
-    for (const [name, value] of pairs) f.entriesList.push([name, encoder.encode(value)]);
+    // Node hands request headers over as latin1 strings: back to the bytes that arrived.
+    for (const [name, value] of pairs) f.entriesList.push([name, Buffer.from(value, 'latin1')]);
     f.immutable = true;
     return f;
   }
@@ -99,8 +99,12 @@ export class Fields {
     f.entriesList = this.entries();
     return f;
   }
+  /** Header bytes as Node writes them: one char per byte (latin1), so bytes go out unchanged. */
   toPairs(): [string, string][] {
-    return this.entriesList.map(([k, v]) => [k, decoder.decode(v)]);
+    return this.entriesList.map(([k, v]) => [
+      k,
+      Buffer.from(v.buffer, v.byteOffset, v.length).toString('latin1'),
+    ]);
   }
 }
 

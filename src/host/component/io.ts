@@ -58,8 +58,12 @@ export class Pollable {
 
   static at(ns: bigint, scope: WaitScope | null): Pollable {
     const ready = () => process.hrtime.bigint() >= ns;
+    // Unref'd and capped (setTimeout wraps past 2^31 ms): an abandoned sleep keeps nothing alive.
     const wait = () =>
-      new Promise<void>((r) => setTimeout(r, Math.max(0, Number(ns - process.hrtime.bigint()) / 1e6)));
+      new Promise<void>((r) => {
+        const ms = Math.min(2 ** 31 - 1, Math.max(0, Number(ns - process.hrtime.bigint()) / 1e6));
+        setTimeout(r, ms).unref();
+      });
     return new Pollable(ready, wait, scope);
   }
 

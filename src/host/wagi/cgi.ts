@@ -61,8 +61,8 @@ export interface CgiResponse {
   body: Uint8Array;
 }
 
-/** Splits a guest's stdout into status, headers and body; `null` when there is no header block. */
-export function parseCgiOutput(out: Uint8Array): CgiResponse | null {
+/** Splits a guest's stdout into status, headers and body; a string says what is wrong with it. */
+export function parseCgiOutput(out: Uint8Array): CgiResponse | string {
   let end = -1;
   let bodyStart = -1;
   const scan = Math.min(out.length, 64 * 1024);
@@ -79,7 +79,11 @@ export function parseCgiOutput(out: Uint8Array): CgiResponse | null {
       break;
     }
   }
-  if (end === -1) return null;
+  if (end === -1) {
+    return out.length === 0
+      ? 'it printed nothing'
+      : 'it printed no header block (e.g. "Content-Type: text/plain", then an empty line, then the body)';
+  }
   const head = Buffer.from(out.buffer, out.byteOffset, end).toString('latin1');
   let status = 0;
   let hasLocation = false;
@@ -88,12 +92,12 @@ export function parseCgiOutput(out: Uint8Array): CgiResponse | null {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line === '') continue;
     const colon = line.indexOf(':');
-    if (colon <= 0) return null;
+    if (colon <= 0) return `header line ${JSON.stringify(line.slice(0, 80))} has no name`;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
     if (name === 'status') {
       status = Number.parseInt(value, 10);
-      if (!(status >= 100 && status <= 599)) return null;
+      if (!(status >= 200 && status <= 599)) return `Status: ${value} is not a status from 200 to 599`;
       continue;
     }
     if (name === 'location') hasLocation = true;

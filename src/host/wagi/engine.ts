@@ -33,6 +33,7 @@ export class WagiEngine implements Engine {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     const out: Uint8Array[] = [];
     let outBytes = 0;
+    const outputLimit = Math.max(this.service.limits.memoryBytes, 1 << 20);
     const errLines = new LineSplitter((line) => this.#events.guestLog('stderr', line, req.requestId));
     const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
     const wasi = createPreview1({
@@ -40,6 +41,14 @@ export class WagiEngine implements Engine {
       env: cgiEnvironment(req, this.service.env, stdin.length),
       stdin,
       stdout: (c) => {
+        // CGI output is held until the guest exits: bounded like the guest's own memory.
+        if (outBytes + c.length > outputLimit) {
+          throw new WasmkubeError(
+            'GUEST_RESPONSE',
+            `service '${this.service.name}' printed more than ${outputLimit} bytes of response`,
+            { fix: 'send a smaller response, or raise limits.memory (which bounds a WAGI response)' },
+          );
+        }
         out.push(c);
         outBytes += c.length;
       },
@@ -79,11 +88,13 @@ export class WagiEngine implements Engine {
     errLines.flush();
     const stdout = concat(out, outBytes);
     const cgi = parseCgiOutput(stdout);
-    if (cgi === null) {
+    if (typeof cgi === 'string') {
       throw new WasmkubeError(
-        'GUEST_TRAP',
-        `service '${this.service.name}' printed no CGI header block (e.g. "Content-Type: text/plain" then a blank line)`,
-        { fix: 'print the response headers and an empty line before the body' },
+        'GUEST_RESPONSE',
+        `service '${this.service.name}' wrote an invalid CGI response: ${cgi}`,
+        {
+          fix: 'print the response headers, an empty line, then the body',
+        },
       );
     }
     return { status: cgi.status, headers: cgi.headers, body: BodyWriter.of(cgi.body) };
