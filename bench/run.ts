@@ -2,7 +2,7 @@
 // same run, on the same machine, with the same load; prints a table and writes bench/results/latest.json
 // and docs/benchmarks.md. Each load run is bounded in time and stops by itself.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +18,10 @@ const WARMUP_S = 2;
 interface Row {
   readonly name: string;
   readonly rps: number;
+  readonly mean: number;
   readonly p50: number;
   readonly p99: number;
   readonly errors: number;
-  readonly non2xx: number;
   ratio?: number;
 }
 
@@ -43,17 +43,75 @@ async function startServer(args: string[]): Promise<{ url: string; proc: ChildPr
   });
 }
 
-function load(
-  url: string,
-  duration: number,
-  opts: Partial<autocannon.Options> = {},
-): Promise<autocannon.Result> {
+interface LoadResult {
+  readonly rps: number;
+  readonly mean: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+}
+
+/**
+ * wrk (Debian package) when installed: C, one thread, microsecond percentiles. Else autocannon (npm),
+ * whose percentiles are whole milliseconds. The same generator serves every row of a run.
+ */
+const WRK = spawnSync('wrk', ['--version']).error === undefined ? 'wrk' : undefined;
+
+function autocannonLoad(url: string, duration: number): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: CONNECTIONS, duration, pipelining: 1, ...opts }, (err, result) =>
-      err ? reject(err) : resolve(result),
+    autocannon({ url, connections: CONNECTIONS, duration, pipelining: 1 }, (err, r) =>
+      err
+        ? reject(err)
+        : resolve({
+            rps: r.requests.average,
+            mean: r.latency.average,
+            p50: r.latency.p50,
+            p99: r.latency.p99,
+            errors: r.errors + r.timeouts + r.non2xx,
+          }),
     );
   });
 }
+
+const MS: Record<string, number> = { us: 0.001, ms: 1, s: 1000 };
+function wrkMs(text: string, label: RegExp): number {
+  const m = label.exec(text);
+  if (!m) throw new Error(`wrk output without ${label}:\n${text}`);
+  return Number(m[1]) * (MS[m[2]!] ?? 1);
+}
+
+function wrkLoad(url: string, duration: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(WRK!, ['-t1', `-c${CONNECTIONS}`, `-d${duration}s`, '--latency', url], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    p.stdout.on('data', (d) => {
+      out += d;
+    });
+    p.on('error', reject);
+    p.on('exit', () => {
+      try {
+        const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+        const bad = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out);
+        const sockErr = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+        resolve({
+          rps,
+          mean: wrkMs(out, /Latency\s+([\d.]+)(us|ms|s)/),
+          p50: wrkMs(out, /50%\s+([\d.]+)(us|ms|s)/),
+          p99: wrkMs(out, /99%\s+([\d.]+)(us|ms|s)/),
+          errors: Number(bad?.[1] ?? 0) + (sockErr ? sockErr.slice(1).reduce((n, x) => n + Number(x), 0) : 0),
+        });
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+const load = (url: string, duration: number) =>
+  WRK ? wrkLoad(url, duration) : autocannonLoad(url, duration);
+const round = (n: number, d: number) => Math.round(n * 10 ** d) / 10 ** d;
 
 async function measure(name: string, args: string[], path: string): Promise<Row> {
   const { url, proc } = await startServer(args);
@@ -62,11 +120,11 @@ async function measure(name: string, args: string[], path: string): Promise<Row>
     const r = await load(url + path, DURATION_S);
     const row: Row = {
       name,
-      rps: Math.round(r.requests.average),
-      p50: r.latency.p50,
-      p99: r.latency.p99,
-      errors: r.errors + r.timeouts,
-      non2xx: r.non2xx,
+      rps: Math.round(r.rps),
+      mean: round(r.mean, 3),
+      p50: round(r.p50, 3),
+      p99: round(r.p99, 3),
+      errors: r.errors,
     };
     process.stderr.write(`  ${name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms\n`);
     return row;
@@ -92,7 +150,9 @@ const up = (wasm: string, workers = 1) => [
 ];
 
 async function main() {
-  process.stderr.write(`bench: ${DURATION_S} s per row, ${CONNECTIONS} connections\n`);
+  process.stderr.write(
+    `bench: ${DURATION_S} s per row, ${CONNECTIONS} connections, load from ${WRK ?? 'autocannon (apt-get install wrk for microsecond percentiles)'}\n`,
+  );
   const [tiny, wagi, js] = await Promise.all([
     guestPath('hello-component'),
     guestPath('wagi-hello'),
@@ -125,11 +185,11 @@ async function main() {
     js: Math.round((byName('host: JS component, 2').rps / byName('host: JS component (').rps) * 100) / 100,
   };
   const table = [
-    '| what | req/s | p50 ms | p99 ms | × baseline req/s | errors |',
-    '|---|---:|---:|---:|---:|---:|',
+    '| what | req/s | mean ms | p50 ms | p99 ms | × baseline req/s | errors |',
+    '|---|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.ratio!.toFixed(3)} | ${r.errors + r.non2xx} |`,
+        `| ${r.name} | ${r.rps} | ${r.mean.toFixed(3)} | ${r.p50.toFixed(3)} | ${r.p99.toFixed(3)} | ${r.ratio!.toFixed(3)} | ${r.errors} |`,
     ),
   ].join('\n');
   process.stdout.write(
@@ -146,9 +206,9 @@ async function main() {
 
 Generated by \`npm run bench\` (bench/run.ts); raw numbers in bench/results/latest.json.
 
-Each row serves \`GET\` hello while autocannon, in the bench process,
-keeps ${CONNECTIONS} connections busy for ${DURATION_S} s after a ${WARMUP_S} s warm-up. The load generator shares the
+Each row serves \`GET\` hello while ${WRK ? 'wrk (one thread)' : 'autocannon (in the bench process)'} keeps ${CONNECTIONS} connections busy for ${DURATION_S} s after a ${WARMUP_S} s warm-up. The load generator shares the
 machine with the server, so compare the ratios (measured in the same run), not the absolute numbers.
+Latencies in milliseconds.
 
 Machine: ${machine.cpus}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.date}.
 

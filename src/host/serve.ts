@@ -40,6 +40,10 @@ export async function startServing(
   renderMetrics?: () => Promise<{ contentType: string; text: string }>,
 ): Promise<ServingThread> {
   const logger = createLogger({ ...config.log, base: { ...config.log.base, thread: config.thread } });
+  // A promise nobody awaited failing is a host bug: log it loudly, keep serving the other requests.
+  process.on('unhandledRejection', (reason) =>
+    logger.error({ err: reason }, 'unhandled rejection (a wasmkube bug)'),
+  );
   let app: HostApp | undefined;
   const metrics = createMetrics(() => app?.memoryByService() ?? [], config.defaultMetrics);
   const events = (service: string) => ({
