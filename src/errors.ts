@@ -73,7 +73,3 @@ export class WasmkubeError extends Error {
 export function isWasmkubeError(err: unknown): err is WasmkubeError {
   return err instanceof WasmkubeError;
 }
-
-export function statusOf(code: ErrorCode): number {
-  return CATALOG[code].status;
-}

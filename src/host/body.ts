@@ -53,24 +53,9 @@ export class BodyReader {
     });
   }
 
-  /** A reader over bytes already in memory (tests, WAGI re-reads). */
-  static from(bytes: Uint8Array | null, limit = Number.MAX_SAFE_INTEGER): BodyReader {
-    const r = new BodyReader(null, limit);
-    if (bytes && bytes.length > 0) {
-      if (bytes.length > limit) r.#fail(tooLarge(limit));
-      else r.#queue.push(bytes);
-      r.#queued = bytes.length;
-    }
-    return r;
-  }
-
   /** The failure that stopped reading (BODY_TOO_LARGE, client gone), if any. */
   get error(): Error | null {
     return this.#error;
-  }
-
-  get received(): number {
-    return this.#received;
   }
 
   #onData(chunk: Buffer): void {
@@ -152,22 +137,20 @@ export class BodyReader {
       parts.push(chunk);
       total += chunk.length;
     }
-    if (parts.length === 1) return parts[0]!;
-    const out = new Uint8Array(total);
-    let off = 0;
-    for (const p of parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
+    return concatBytes(parts, total);
   }
+}
 
-  /** Reads and discards the rest so a keep-alive connection can be reused. */
-  discard(): void {
-    this.#queue = [];
-    this.#queued = 0;
-    this.#source?.resume();
+/** One buffer from many; the single part itself when there is one. */
+export function concatBytes(parts: readonly Uint8Array[], total: number): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
   }
+  return out;
 }
 
 export interface BodySink {

@@ -3,7 +3,7 @@
 
 import { WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
-import { BodyWriter } from '../body.ts';
+import { BodyWriter, concatBytes } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { enterGuest, leaveGuest } from '../guard.ts';
@@ -86,7 +86,7 @@ export class WagiEngine implements Engine {
       }
     }
     errLines.flush();
-    const stdout = concat(out, outBytes);
+    const stdout = concatBytes(out, outBytes);
     const cgi = parseCgiOutput(stdout);
     if (typeof cgi === 'string') {
       throw new WasmkubeError(
@@ -105,17 +105,6 @@ export class WagiEngine implements Engine {
   }
 
   close(): void {}
-}
-
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 function safeDecode(s: string): string {
