@@ -32,14 +32,20 @@ export async function transpileComponent(bytes: Uint8Array, source: string): Pro
   const dir = cacheDir('transpiled', `${digest}-${GLUE_VERSION}`);
   let fromCache = true;
   let files: Map<string, Uint8Array>;
+  let glueUrl = pathToFileURL(join(dir, 'guest.js')).href;
   try {
     files = await readEntry(dir);
   } catch {
     fromCache = false;
     files = await transpileFresh(bytes, source);
-    await writeEntry(dir, files);
+    try {
+      await writeEntry(dir, files);
+    } catch {
+      // No writable cache (a read-only root filesystem): load the glue from memory instead.
+      glueUrl = `data:text/javascript;base64,${Buffer.from(files.get('guest.js')!).toString('base64')}`;
+    }
   }
-  const glue = (await import(pathToFileURL(join(dir, 'guest.js')).href)) as { instantiate: GlueInstantiate };
+  const glue = (await import(glueUrl)) as { instantiate: GlueInstantiate };
   const coreModules = new Map([...files].filter(([name]) => name.endsWith('.wasm')));
   return { digest, instantiate: glue.instantiate, coreModules, fromCache };
 }
@@ -102,11 +108,13 @@ async function readEntry(dir: string): Promise<Map<string, Uint8Array>> {
 async function writeEntry(dir: string, files: Map<string, Uint8Array>): Promise<void> {
   // Written aside and renamed into place, so a concurrent reader never sees half an entry.
   const tmp = `${dir}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-  await mkdir(tmp, { recursive: true });
-  for (const [name, data] of files) await writeFile(join(tmp, name), data);
   try {
+    await mkdir(tmp, { recursive: true });
+    for (const [name, data] of files) await writeFile(join(tmp, name), data);
     await rename(tmp, dir);
-  } catch {
-    await rm(tmp, { recursive: true, force: true });
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    // Another process put the same entry in place first: theirs is as good as ours.
+    if (!(await readEntry(dir).then(() => true, () => false))) throw err;
   }
 }
