@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { ServiceSpec } from '../manifest/index.ts';
 import { BodyReader, BodyWriter } from './body.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, GuestResponse } from './engine.ts';
 import { failureKind } from './failure.ts';
 import type { HostMetrics } from './metrics.ts';
 import { Router } from './router.ts';
@@ -201,8 +201,9 @@ export class HostApp {
       }, limits.timeoutMs);
     });
     let res: HostResponse;
+    let guestRes: GuestResponse | undefined;
     try {
-      const guestRes = await Promise.race([
+      guestRes = await Promise.race([
         engine.handle(
           {
             method: req.method,
@@ -222,6 +223,9 @@ export class HostApp {
       checkResponse(spec, guestRes.status, guestRes.headers);
       res = { status: guestRes.status, headers: guestRes.headers, body: guestRes.body };
     } catch (err) {
+      // Whatever the guest is still doing for this request stops: its waits reject, its body fails.
+      controller.abort(err);
+      guestRes?.body.fail(err instanceof Error ? err : new Error(String(err)));
       res = this.#failure(spec, req, err);
       res.body.end();
     }

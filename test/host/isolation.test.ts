@@ -11,7 +11,11 @@ import { metric, parseProm } from '../helpers/prom.ts';
 let up: UpProcess;
 
 before(async () => {
-  const [hello, echo] = await Promise.all([guestPath('hello-component'), guestPath('echo-component')]);
+  const [hello, echo, js] = await Promise.all([
+    guestPath('hello-component'),
+    guestPath('echo-component'),
+    guestPath('js-component'),
+  ]);
   const dir = await appDir(`apiVersion: wasmkube.dev/v1alpha1
 name: isolation
 host: { workers: 1 }
@@ -19,6 +23,7 @@ services:
   fresh: { source: ${hello}, routes: ["/fresh"], isolation: fresh }
   reused: { source: ${hello}, routes: ["/reused"], isolation: reuse }
   single: { source: ${echo}, routes: ["/single"], limits: { concurrency: 1 } }
+  stream: { source: ${js}, routes: ["/stream"], limits: { timeout: 60s } }
 `);
   up = await startUp([dir]);
 });
@@ -65,5 +70,22 @@ describe('isolation', () => {
     assert.equal(await heldRes, 200);
     const after = await fetch(`${up.url}/single`, { method: 'POST', body: 'again' });
     assert.equal(await after.text(), 'again');
+  });
+
+  test('a client that hangs up mid-response frees the guest long before its deadline', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${up.url}/stream?chunks=10000000`, { signal: controller.signal });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    // The guest stops at its next write instead of streaming for its 60 s deadline.
+    let inFlight = 1;
+    for (let i = 0; i < 100 && inFlight > 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const samples = parseProm(await (await fetch(`${up.url}/metrics`)).text());
+      inFlight = metric(samples, 'wasmkube_http_requests_in_flight', { service: 'stream' });
+    }
+    assert.equal(inFlight, 0);
+    assert.equal((await fetch(`${up.url}/stream?chunks=2`)).status, 200);
   });
 });

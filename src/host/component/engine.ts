@@ -82,7 +82,12 @@ export class ComponentEngine implements Engine {
       const lines = new LineSplitter((l) => events.guestLog(stream, l, state.requestId));
       return {
         lines,
-        sink: { write: (b: Uint8Array) => lines.push(b), capacity: 1 << 20, drained: async () => {} },
+        sink: {
+          write: (b: Uint8Array) => lines.push(b),
+          capacity: 1 << 20,
+          failed: false,
+          drained: async () => {},
+        },
       };
     };
     const stdout = log('stdout');

@@ -168,6 +168,8 @@ export class InputStream {
 
 export interface OutputSink {
   write(bytes: Uint8Array): void;
+  /** The other end is gone (client closed, response failed): writes fail, waits end. */
+  readonly failed: boolean;
   /** Bytes that may be written now without waiting. */
   readonly capacity: number;
   drained(): Promise<void>;
@@ -190,7 +192,7 @@ export class OutputStream {
   }
 
   write(contents: Uint8Array): Result<undefined, StreamError> {
-    if (this.closed) return CLOSED;
+    if (this.closed || this.#sink.failed) return CLOSED;
     // The permit from check-write bounds what the host buffers for a guest that never waits.
     if (contents.length > this.#sink.capacity) return overPermit(contents.length);
     // `contents` is a view of guest memory, valid only during this call.
@@ -212,7 +214,7 @@ export class OutputStream {
     return this.subscribe()
       .waitReady()
       .then(() => {
-        if (this.closed) return CLOSED;
+        if (this.closed || this.#sink.failed) return CLOSED;
         this.#sink.write(copy);
         return this.blockingFlush();
       });
@@ -223,11 +225,11 @@ export class OutputStream {
   }
 
   blockingFlush(): Result<undefined, StreamError> | Promise<Result<undefined, StreamError>> {
-    if (this.closed) return CLOSED;
+    if (this.closed || this.#sink.failed) return CLOSED;
     if (this.#sink.capacity > 0) return OK_EMPTY;
     return this.subscribe()
       .waitReady()
-      .then(() => OK_EMPTY);
+      .then(() => (this.closed || this.#sink.failed ? CLOSED : OK_EMPTY));
   }
 
   writeZeroes(len: bigint): Result<undefined, StreamError> {
@@ -258,7 +260,7 @@ export class OutputStream {
   subscribe(): Pollable {
     const sink = this.#sink;
     return new Pollable(
-      () => this.closed || sink.capacity > 0,
+      () => this.closed || sink.failed || sink.capacity > 0,
       () => sink.drained(),
       this.#scope,
     );
@@ -271,6 +273,9 @@ export function bodySink(body: BodyWriter): OutputSink {
     write: (bytes) => body.write(bytes),
     get capacity() {
       return body.capacity;
+    },
+    get failed() {
+      return body.error !== null;
     },
     drained: () => body.drained(),
   };

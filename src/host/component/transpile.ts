@@ -115,6 +115,12 @@ async function writeEntry(dir: string, files: Map<string, Uint8Array>): Promise<
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
     // Another process put the same entry in place first: theirs is as good as ours.
-    if (!(await readEntry(dir).then(() => true, () => false))) throw err;
+    if (
+      !(await readEntry(dir).then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw err;
   }
 }
