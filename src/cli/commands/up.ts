@@ -81,7 +81,10 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
   });
   const routes = manifest.services
     .filter((s) => !host.failed.includes(s.name))
-    .map((s) => `${s.name} → ${s.routes.map((r) => r.pattern).join(', ')}`);
+    .map(
+      (s) =>
+        `${s.name} → ${s.routes.map((r) => `${host.url}${r.prefix === '/' ? '/' : r.prefix}`).join(', ')}`,
+    );
   // One machine-readable line on stdout (tests and scripts wait for it), a summary for people on stderr.
   process.stdout.write(
     `${JSON.stringify({ level: 'info', msg: 'listening', url: host.url, workers: host.workers })}\n`,
