@@ -176,7 +176,8 @@ describe('wasi:http components', () => {
     assert.equal(res.status, 504);
     const body = (await res.json()) as { error: { code: string; requestId: string } };
     assert.equal(body.error.code, 'GUEST_DEADLINE');
-    assert.ok(elapsed < 1000 + 1500, `stopped after ${elapsed} ms`);
+    // Generous margin: this checks that the loop is stopped at all, not how fast (the bench does speed).
+    assert.ok(elapsed < 1000 + 4000, `stopped after ${elapsed} ms`);
     assert.equal((await fetch(`${up.url}/hello`)).status, 200);
     assert.equal((await fetch(`${up.url}/wat-hello`)).status, 200);
   });
