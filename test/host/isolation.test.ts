@@ -9,6 +9,7 @@ import { appDir, startUp, type UpProcess } from '../helpers/host.ts';
 import { metric, parseProm } from '../helpers/prom.ts';
 
 let up: UpProcess;
+let jsPath: string;
 
 before(async () => {
   const [hello, echo, js] = await Promise.all([
@@ -24,7 +25,9 @@ services:
   reused: { source: ${hello}, routes: ["/reused"], isolation: reuse }
   single: { source: ${echo}, routes: ["/single"], limits: { concurrency: 1 } }
   stream: { source: ${js}, routes: ["/stream"], limits: { timeout: 60s } }
+  kept: { source: ${js}, routes: ["/grow"], isolation: reuse }
 `);
+  jsPath = js;
   up = await startUp([dir]);
 });
 
@@ -48,6 +51,25 @@ describe('isolation', () => {
     // At least one per request (one more may be warming for the next request).
     assert.ok((await instances('fresh')) - fresh0 >= 10);
     assert.equal((await instances('reused')) - reused0, 0);
+  });
+
+  test("guest state lives on in a reused instance and never reaches the next request with 'fresh'", async () => {
+    // js-component's /grow keeps what it allocated in a module-level array and says how much it holds.
+    const grow = async (url: string) => (await fetch(`${url}/grow?mb=1`)).text();
+    assert.match(await grow(up.url), /holding 1 MiB/);
+    assert.match(await grow(up.url), /holding 2 MiB/);
+    const dir = await appDir(`apiVersion: wasmkube.dev/v1alpha1
+name: fresh-state
+host: { workers: 1 }
+services:
+  forgetful: { source: ${jsPath}, routes: ["/grow"], isolation: fresh }
+`);
+    const fresh = await startUp([dir]);
+    try {
+      for (let i = 0; i < 3; i++) assert.match(await grow(fresh.url), /holding 1 MiB/);
+    } finally {
+      await fresh.stop();
+    }
   });
 
   test('a service at its concurrency limit answers 503 with retry-after, then serves again', async () => {
