@@ -18,15 +18,20 @@ if (major < 24) {
     );
     process.exit(69);
   }
+  // Its own process group: a signal sent to ours (Ctrl-C, kill -- -PGID) reaches it once, through us,
+  // not twice (which the host would take as "exit now, skip the drain").
   const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
+    detached: true,
   });
-  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP']) {
-    process.on(signal, () => child.kill(signal));
-  }
+  const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, () => child.kill(signal));
   child.on('exit', (code, signal) => {
-    if (signal) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    if (signal) {
+      // Die of the same signal, so whoever waits on us sees what happened.
+      for (const s of signals) process.removeAllListeners(s);
+      process.kill(process.pid, signal);
+    } else process.exit(code ?? 1);
   });
 } else {
   await import('../src/cli/main.ts');

@@ -22,6 +22,8 @@ export interface HostRequest {
   readonly scheme: 'http' | 'https';
   readonly authority: string;
   readonly requestId: string;
+  /** Aborted when the client goes away before its response is written. */
+  readonly signal?: AbortSignal;
 }
 
 export interface HostResponse {
@@ -165,6 +167,7 @@ export class HostApp {
     const { spec, engine } = slot;
     const limits = spec.limits;
     if (slot.inFlight >= limits.concurrency) {
+      this.#metrics.requests.inc({ service: spec.name, route: prefix, method: req.method, status: 503 });
       return jsonResponse(
         503,
         errorBody('SERVICE_BUSY', `service '${spec.name}' is at its concurrency limit`, req.requestId),
@@ -189,17 +192,22 @@ export class HostApp {
     this.#inFlight++;
     this.#metrics.inFlight.inc({ service: spec.name });
     let timer: NodeJS.Timeout | undefined;
+    // Settles (rejects) when the request must stop: its deadline passed, or its client went away.
     const deadline = new Promise<never>((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
       timer = setTimeout(() => {
-        const err = new WasmkubeError(
-          'GUEST_DEADLINE',
-          `service '${spec.name}' did not answer within its ${limits.timeoutMs} ms deadline`,
-          { fix: 'make the handler faster or raise limits.timeout in wasmkube.yaml' },
+        controller.abort(
+          new WasmkubeError(
+            'GUEST_DEADLINE',
+            `service '${spec.name}' did not answer within its ${limits.timeoutMs} ms deadline`,
+            { fix: 'make the handler faster or raise limits.timeout in wasmkube.yaml' },
+          ),
         );
-        controller.abort(err);
-        reject(err);
       }, limits.timeoutMs);
     });
+    const clientGone = () => controller.abort(req.signal?.reason);
+    if (req.signal?.aborted) clientGone();
+    else req.signal?.addEventListener('abort', clientGone, { once: true });
     let res: HostResponse;
     let guestRes: GuestResponse | undefined;
     try {
@@ -232,13 +240,16 @@ export class HostApp {
     const status = res.status;
     const finish = () => {
       clearTimeout(timer);
+      req.signal?.removeEventListener('abort', clientGone);
       slot.inFlight--;
       this.#metrics.inFlight.dec({ service: spec.name });
       const seconds = (performance.now() - started) / 1000;
       const route = prefix;
       this.#metrics.requests.inc({ service: spec.name, route, method: req.method, status });
       this.#metrics.duration.observe({ service: spec.name, route }, seconds);
-      if (res.body.error) this.#recordError(spec, req, res.body.error);
+      const failed = res.body.error;
+      if (failed && !(isWasmkubeError(failed) && failed.code === 'CLIENT_CLOSED'))
+        this.#recordError(spec, req, failed);
       this.#logger.info(
         {
           reqId: req.requestId,

@@ -89,6 +89,8 @@ services:
     assert.equal(busy.status, 503);
     assert.equal(busy.headers.get('retry-after'), '1');
     assert.equal(((await busy.json()) as { error: { code: string } }).error.code, 'SERVICE_BUSY');
+    const samples = parseProm(await (await fetch(`${up.url}/metrics`)).text());
+    assert.equal(metric(samples, 'wasmkube_http_requests_total', { service: 'single', status: '503' }), 1);
     held.end('last part');
     assert.equal(await heldRes, 200);
     const after = await fetch(`${up.url}/single`, { method: 'POST', body: 'again' });

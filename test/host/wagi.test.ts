@@ -2,6 +2,7 @@
 // clang for wasm32-wasi is installed), served CGI style by the real CLI over 127.0.0.1.
 
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { guestAvailable, guestPath } from '../helpers/guests.ts';
 import { appDir, startUp, type UpProcess } from '../helpers/host.ts';
@@ -153,6 +154,30 @@ describe('WAGI modules', () => {
     } as RequestInit);
     assert.equal(chunked.status, 413);
     assert.equal((await fetch(`${up.url}/hello`)).status, 200);
+  });
+
+  test('a body far over the limit on a closing connection still gets its 413', async () => {
+    // The client keeps sending while the host answers early; closing with unread bytes would reset the
+    // connection and lose the 413.
+    const url = new URL(up.url);
+    const socket = net.connect(Number(url.port), url.hostname);
+    let reply = '';
+    socket.on('data', (d) => {
+      reply += d.toString('latin1');
+    });
+    socket.on('error', () => {});
+    const closed = new Promise((r) => socket.on('close', r));
+    socket.write(
+      'POST /cgi/echo HTTP/1.1\r\nhost: x\r\ncontent-length: 20000000\r\nconnection: close\r\n\r\n',
+    );
+    const chunk = Buffer.alloc(256 * 1024, 120);
+    for (let sent = 0; sent < 20_000_000 && !socket.destroyed; sent += chunk.length) {
+      if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r).once('close', r));
+    }
+    socket.end();
+    await closed;
+    assert.match(reply, /^HTTP\/1\.1 413 /);
+    assert.match(reply, /BODY_TOO_LARGE/);
   });
 
   test('a C WAGI module built with clang answers', {

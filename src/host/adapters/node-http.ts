@@ -2,8 +2,9 @@
 // HostResponses back with backpressure, and closes connections politely when the host drains.
 
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { WasmkubeError } from '../../errors.ts';
 import type { HostApp, HostResponse } from '../app.ts';
 import { requestIds } from '../request-id.ts';
 
@@ -90,7 +91,14 @@ export class NodeHttpServer {
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.#active++;
+    const client = new AbortController();
     res.once('close', () => {
+      // Gone before the whole response was written: whatever serves it stops at its next wait.
+      if (!res.writableFinished) {
+        client.abort(
+          new WasmkubeError('CLIENT_CLOSED', 'the client closed the connection before the response ended'),
+        );
+      }
       if (--this.#active === 0) for (const w of this.#idleWaiters.splice(0)) w();
       // Connections that outlive their last response during a drain are closed now, not at the grace end.
       if (this.#closing) this.server.closeIdleConnections();
@@ -113,6 +121,7 @@ export class NodeHttpServer {
         scheme: 'http',
         authority: req.headers.host ?? '',
         requestId,
+        signal: client.signal,
       })
       .then((out) => this.#send(req, res, out, requestId))
       .catch((err: unknown) => {
@@ -145,12 +154,18 @@ export class NodeHttpServer {
       // The body was not read to its end (too large, or the guest answered early). Closing now would
       // make the kernel reset the connection and the client would lose this response, so the rest is
       // read and dropped (node does that for keep-alive), within a bound of time and size.
+      lingerOnClose(req.socket);
       res.once('finish', () => linger(req));
     }
     const body = out.body;
     // The client went away: a guest still writing stops at its next wait instead of at its deadline.
+    if (res.destroyed) {
+      body.fail(new WasmkubeError('CLIENT_CLOSED', 'the client closed the connection'));
+      return;
+    }
     res.once('close', () => {
-      if (!res.writableFinished) body.fail(new Error('the client closed the connection'));
+      if (!res.writableFinished)
+        body.fail(new WasmkubeError('CLIENT_CLOSED', 'the client closed the connection'));
     });
     if (out.status === 204 || out.status === 304) {
       // These statuses carry no body (RFC 9110 6.4.1): whatever the guest wrote is dropped.
@@ -195,6 +210,21 @@ export class NodeHttpServer {
 
 const LINGER_BYTES = 64 * 1024 * 1024;
 const LINGER_MS = 5000;
+
+/**
+ * When this response ends the connection (the client sent `connection: close`, or the host drains),
+ * Node destroys the socket as soon as the response is written, with request bytes still unread: the
+ * kernel then resets the connection and the client may never see the response. Close the write side
+ * only, and destroy once the client is done sending (or the linger bounds run out).
+ */
+function lingerOnClose(socket: Socket): void {
+  socket.destroySoon = function lingeringClose(this: Socket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS).unref();
+    this.once('end', () => this.destroy());
+    this.once('close', () => clearTimeout(timer));
+  };
+}
 
 function linger(req: http.IncomingMessage): void {
   let dropped = 0;

@@ -53,8 +53,8 @@ export function baseImports(opts: BaseImportOptions, state: HttpState) {
     'wasi:clocks/monotonic-clock': {
       now: () => process.hrtime.bigint(),
       resolution: () => 1n,
-      subscribeInstant: (at: bigint) => Pollable.at(at, state.scope),
-      subscribeDuration: (ns: bigint) => Pollable.at(process.hrtime.bigint() + ns, state.scope),
+      subscribeInstant: (at: bigint) => Pollable.at(at, state),
+      subscribeDuration: (ns: bigint) => Pollable.at(process.hrtime.bigint() + ns, state),
     },
     'wasi:clocks/wall-clock': {
       now: wallNow,

@@ -27,6 +27,8 @@ interface LiveInstance {
 }
 
 interface InstanceState extends HttpState {
+  /** Its request was aborted while it ran: never reused. */
+  dead: boolean;
   deadline: number;
   timeoutMs: number;
   requestId: string | undefined;
@@ -68,6 +70,7 @@ export class ComponentEngine implements Engine {
     const memories: WebAssembly.Memory[] = [];
     const { modules, events, service } = this.#opts;
     const state: InstanceState = {
+      dead: false,
       scope: null,
       deadline: Number.POSITIVE_INFINITY,
       timeoutMs: 0,
@@ -159,7 +162,18 @@ export class ComponentEngine implements Engine {
     const ready = this.#idle.pop();
     if (!this.#reuse) this.#prewarm();
     const live = ready ?? (await this.#instantiate());
+    if (ctx.signal.aborted) {
+      // The deadline passed (or the client left) while a cold instance was made: keep it for later.
+      this.#idle.push(live);
+      throw ctx.signal.reason;
+    }
     this.#busy.add(live);
+    // An aborted request releases its instance even if the guest never returns; it is never reused.
+    const release = () => {
+      live.state.dead = true;
+      this.#busy.delete(live);
+    };
+    ctx.signal.addEventListener('abort', release, { once: true });
     const state = live.state;
     state.deadline = ctx.deadline;
     state.timeoutMs = this.service.limits.timeoutMs;
@@ -191,12 +205,13 @@ export class ComponentEngine implements Engine {
       authority: req.authority,
       headers: req.headers,
       body: req.body,
-      scope,
+      scope: state,
     });
     const done = live.handler.handle(request, out).then(
       () => this.#finished(live, out, undefined, req.body),
       (err: unknown) => this.#finished(live, out, err, req.body),
     );
+    void done.finally(() => ctx.signal.removeEventListener('abort', release)).catch(() => {});
     // Whichever comes first: the guest finished, or it set its response and is waiting on I/O.
     const first = await Promise.race([done.then(() => 'done' as const), head.then(() => 'head' as const)]);
     if (first === 'done') {
@@ -217,7 +232,8 @@ export class ComponentEngine implements Engine {
     live.state.scope = null;
     live.state.deadline = Number.POSITIVE_INFINITY;
     const response = out.result?.tag === 'ok' ? out.result.val : undefined;
-    if (err !== undefined && !(err instanceof GuestExit && err.status.tag === 'ok' && response)) {
+    const exited = err instanceof GuestExit;
+    if (err !== undefined && !(exited && err.status.tag === 'ok' && response)) {
       // A failed instance is not reused: a trap leaves it unusable.
       const limit = body.error;
       const failure = isRequestFailure(limit)
@@ -228,7 +244,8 @@ export class ComponentEngine implements Engine {
     }
     // A guest that returns without finishing its body has nothing more to write.
     if (response && !response.bodyWriter.ended && !response.bodyWriter.error) response.bodyWriter.end();
-    if (this.#reuse) this.#idle.push(live);
+    // An instance that called exit() had its stack unwound mid-call: its state is not to be trusted.
+    if (this.#reuse && !exited && !live.state.dead) this.#idle.push(live);
   }
 
   #response(out: ResponseOutparam): GuestResponse {

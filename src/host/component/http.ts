@@ -2,7 +2,15 @@
 // while its body arrives, and the outgoing response it writes into the host's response body writer.
 
 import { type BodyReader, BodyWriter } from '../body.ts';
-import { bodySink, InputStream, type IoError, OutputStream, Pollable, type WaitScope } from './io.ts';
+import {
+  bodySink,
+  InputStream,
+  type IoError,
+  OutputStream,
+  Pollable,
+  type ScopeRef,
+  type WaitScope,
+} from './io.ts';
 
 type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
 type HeaderError = { tag: 'invalid-syntax' | 'forbidden' | 'immutable' };
@@ -127,7 +135,7 @@ export interface IncomingRequestInit {
   readonly authority: string;
   readonly headers: readonly (readonly [string, string])[];
   readonly body: BodyReader;
-  readonly scope: WaitScope;
+  readonly scope: ScopeRef;
 }
 
 export class IncomingRequest {
@@ -319,7 +327,7 @@ export function httpImports(state: HttpState) {
     }
     write(): Result<OutputStream, undefined> {
       if (this.#stream) return { tag: 'err', val: undefined };
-      this.#stream = new OutputStream(bodySink(this.writer), state.scope);
+      this.#stream = new OutputStream(bodySink(this.writer), state);
       return { tag: 'ok', val: this.#stream };
     }
     static finish(body: OutgoingBody, _trailers: Fields | undefined): Result<undefined, ErrorCode> {

@@ -34,6 +34,14 @@ function overPermit(n: number): { tag: 'err'; val: StreamError } {
 }
 
 /**
+ * Where a stream or pollable finds the request it waits for: read at wait time, not when it was made,
+ * so a guest that keeps a pollable across requests is still bounded by the current one.
+ */
+export interface ScopeRef {
+  readonly scope: WaitScope | null;
+}
+
+/**
  * What the guest is waiting for, and what may stop the wait: the request's abort signal (deadline,
  * client gone). Every wait of a request goes through its WaitScope.
  */
@@ -48,15 +56,15 @@ export interface WaitScope {
 export class Pollable {
   readonly #isReady: () => boolean;
   readonly #whenReady: () => Promise<unknown>;
-  readonly #scope: WaitScope | null;
+  readonly #ref: ScopeRef | null;
 
-  constructor(isReady: () => boolean, whenReady: () => Promise<unknown>, scope: WaitScope | null) {
+  constructor(isReady: () => boolean, whenReady: () => Promise<unknown>, ref: ScopeRef | null) {
     this.#isReady = isReady;
     this.#whenReady = whenReady;
-    this.#scope = scope;
+    this.#ref = ref;
   }
 
-  static at(ns: bigint, scope: WaitScope | null): Pollable {
+  static at(ns: bigint, ref: ScopeRef | null): Pollable {
     const ready = () => process.hrtime.bigint() >= ns;
     // Unref'd and capped (setTimeout wraps past 2^31 ms): an abandoned sleep keeps nothing alive.
     const wait = () =>
@@ -64,7 +72,7 @@ export class Pollable {
         const ms = Math.min(2 ** 31 - 1, Math.max(0, Number(ns - process.hrtime.bigint()) / 1e6));
         setTimeout(r, ms).unref();
       });
-    return new Pollable(ready, wait, scope);
+    return new Pollable(ready, wait, ref);
   }
 
   static readonly always = new Pollable(
@@ -82,12 +90,14 @@ export class Pollable {
     return this.waitReady().then(() => undefined);
   }
 
-  /** @internal a promise for readiness, bounded by the scope's abort signal */
+  /** @internal a promise for readiness, bounded by the current request's abort signal */
   async waitReady(): Promise<void> {
     while (!this.#isReady()) {
-      this.#scope?.onWait();
+      const scope = this.#ref?.scope;
+      if (this.#ref && !scope) throw new WebAssembly.RuntimeError('guest waited with no request in progress');
+      scope?.onWait();
       const p = this.#whenReady();
-      await (this.#scope ? this.#scope.wait(p) : p);
+      await (scope ? scope.wait(p) : p);
     }
   }
 }
@@ -100,6 +110,8 @@ export function poll(list: Pollable[]): Uint32Array | Promise<Uint32Array> {
     });
     return out;
   };
+  // wasmtime traps here too: an empty poll would wait forever.
+  if (list.length === 0) throw new WebAssembly.RuntimeError('poll called with an empty list');
   const now = ready();
   if (now.length > 0) return new Uint32Array(now);
   return Promise.race(list.map((p) => p.waitReady())).then(() => new Uint32Array(ready()));
@@ -108,12 +120,12 @@ export function poll(list: Pollable[]): Uint32Array | Promise<Uint32Array> {
 /** A stream of bytes the guest reads: the request body, read from the socket as the guest asks. */
 export class InputStream {
   readonly #reader: BodyReader | null;
-  readonly #scope: WaitScope | null;
+  readonly #ref: ScopeRef | null;
   closed = false;
 
-  constructor(reader: BodyReader | null, scope: WaitScope | null) {
+  constructor(reader: BodyReader | null, ref: ScopeRef | null) {
     this.#reader = reader;
-    this.#scope = scope;
+    this.#ref = ref;
   }
 
   #take(len: bigint): Result<Uint8Array, StreamError> | undefined {
@@ -161,7 +173,7 @@ export class InputStream {
     return new Pollable(
       () => reader.isReady,
       () => reader.ready(),
-      this.#scope,
+      this.#ref,
     );
   }
 }
@@ -178,12 +190,12 @@ export interface OutputSink {
 /** Writes to a sink: a response body, or a log line splitter for stdout/stderr. */
 export class OutputStream {
   readonly #sink: OutputSink;
-  readonly #scope: WaitScope | null;
+  readonly #ref: ScopeRef | null;
   closed = false;
 
-  constructor(sink: OutputSink, scope: WaitScope | null) {
+  constructor(sink: OutputSink, ref: ScopeRef | null) {
     this.#sink = sink;
-    this.#scope = scope;
+    this.#ref = ref;
   }
 
   checkWrite(): Result<bigint, StreamError> {
@@ -262,7 +274,7 @@ export class OutputStream {
     return new Pollable(
       () => this.closed || sink.failed || sink.capacity > 0,
       () => sink.drained(),
-      this.#scope,
+      this.#ref,
     );
   }
 }
