@@ -18,7 +18,6 @@ export interface TranspiledComponent {
   readonly instantiate: GlueInstantiate;
   /** Core module file name → bytes, as the glue asks for them. */
   readonly coreModules: ReadonlyMap<string, Uint8Array>;
-  readonly fromCache: boolean;
 }
 
 export type GlueInstantiate = (
@@ -30,13 +29,11 @@ export type GlueInstantiate = (
 export async function transpileComponent(bytes: Uint8Array, source: string): Promise<TranspiledComponent> {
   const digest = createHash('sha256').update(bytes).digest('hex');
   const dir = cacheDir('transpiled', `${digest}-${GLUE_VERSION}`);
-  let fromCache = true;
   let files: Map<string, Uint8Array>;
   let glueUrl = pathToFileURL(join(dir, 'guest.js')).href;
   try {
     files = await readEntry(dir);
   } catch {
-    fromCache = false;
     files = await transpileFresh(bytes, source);
     try {
       await writeEntry(dir, files);
@@ -47,7 +44,7 @@ export async function transpileComponent(bytes: Uint8Array, source: string): Pro
   }
   const glue = (await import(glueUrl)) as { instantiate: GlueInstantiate };
   const coreModules = new Map([...files].filter(([name]) => name.endsWith('.wasm')));
-  return { digest, instantiate: glue.instantiate, coreModules, fromCache };
+  return { digest, instantiate: glue.instantiate, coreModules };
 }
 
 async function transpileFresh(bytes: Uint8Array, source: string): Promise<Map<string, Uint8Array>> {

@@ -5,7 +5,7 @@ import { randomFillSync } from 'node:crypto';
 
 const ESUCCESS = 0;
 const EBADF = 8;
-const EINVAL = 28;
+const ESPIPE = 70;
 const ENOSYS = 52;
 
 /** Thrown by proc_exit; unwinds the guest back to the engine. */
@@ -147,6 +147,3 @@ export function createPreview1(opts: Preview1Options) {
     },
   };
 }
-
-const ESPIPE = 70;
-void EINVAL;
