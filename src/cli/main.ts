@@ -16,6 +16,7 @@ program
   .option('--from <file.wasm>', 'serve one module or component on every path, without a manifest')
   .option('--listen <address>', 'host:port to listen on (overrides host.listen)')
   .option('--workers <n>', "serving threads: a number or 'auto' (one per CPU)")
+  .option('--service <name...>', 'serve only these services of the app')
   .option('--keep-going', 'serve the services that load even if others fail')
   .option('--build', 'rebuild every service with a build command before serving')
   .option(

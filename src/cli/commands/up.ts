@@ -7,6 +7,7 @@ import { WasmkubeError } from '../../errors.ts';
 import { startHost } from '../../host/host.ts';
 import type { LogFormat, LogLevel } from '../../host/logger.ts';
 import {
+  type AppManifest,
   appManifestForSingleModule,
   loadManifest,
   parseDuration,
@@ -24,6 +25,8 @@ export interface UpFlags {
   readonly gracePeriod?: string;
   readonly logFormat?: string;
   readonly logLevel?: string;
+  /** Serve only these services (a container image holds the whole app; each Deployment picks one). */
+  readonly service?: readonly string[];
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -69,7 +72,7 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
         ? loaded.host.shutdown.gracePeriodMs
         : parseDuration(flags.gracePeriod, '--grace-period'),
   };
-  const manifest = { ...loaded, host: { ...loaded.host, shutdown } };
+  const manifest = { ...selectServices(loaded, flags.service), host: { ...loaded.host, shutdown } };
   await buildServices(manifest, { force: flags.build, onProgress: progress });
 
   const host = await startHost({
@@ -112,4 +115,20 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+function selectServices(app: AppManifest, names: readonly string[] | undefined): AppManifest {
+  if (!names || names.length === 0) return app;
+  const known = new Set(app.services.map((s) => s.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new WasmkubeError(
+      'BAD_ARGUMENT',
+      `--service ${unknown.join(', ')}: no such service in ${app.name}`,
+      {
+        fix: `use one of ${[...known].join(', ')}`,
+      },
+    );
+  }
+  return { ...app, services: app.services.filter((s) => names.includes(s.name)) };
 }
