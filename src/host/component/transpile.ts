@@ -8,9 +8,10 @@ import { pathToFileURL } from 'node:url';
 import { WasmkubeError } from '../../errors.ts';
 import { cacheDir } from '../cache-dir.ts';
 import { BLOCKING_IMPORTS } from './io.ts';
+import { leanGlue } from './lean-glue.ts';
 
 /** Bump when the options below or the post-processing change, so old cache entries are not reused. */
-const GLUE_VERSION = 'jco-transpile-0.15-jspi-1';
+const GLUE_VERSION = 'jco-transpile-0.1.1-lean-2';
 
 export interface TranspiledComponent {
   readonly digest: string;
@@ -48,7 +49,7 @@ export async function transpileComponent(bytes: Uint8Array, source: string): Pro
 }
 
 async function transpileFresh(bytes: Uint8Array, source: string): Promise<Map<string, Uint8Array>> {
-  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+  const { transpileBytes } = await import('jco-transpile-lean');
   let result: Awaited<ReturnType<typeof transpileBytes>>;
   try {
     result = await transpileBytes(bytes, {
@@ -75,7 +76,7 @@ async function transpileFresh(bytes: Uint8Array, source: string): Promise<Map<st
   }
   const files = new Map<string, Uint8Array>();
   for (const [name, data] of Object.entries(result.files)) {
-    if (name === 'guest.js') files.set(name, Buffer.from(patchGlue(Buffer.from(data).toString('utf8'))));
+    if (name === 'guest.js') files.set(name, Buffer.from(leanGlue(Buffer.from(data).toString('utf8'))));
     else if (name.endsWith('.wasm')) files.set(name, data);
   }
   if (!files.has('guest.js')) {
@@ -84,14 +85,6 @@ async function transpileFresh(bytes: Uint8Array, source: string): Promise<Map<st
     });
   }
   return files;
-}
-
-/**
- * jco's glue reads `process.env.JCO_DEBUG` on every internal call (~30% of CPU in a hello benchmark,
- * FACTS.md). The host never wants jco's debug log, so the lookup becomes a constant.
- */
-function patchGlue(js: string): string {
-  return js.replaceAll('globalThis?.process?.env?.JCO_DEBUG', 'false');
 }
 
 async function readEntry(dir: string): Promise<Map<string, Uint8Array>> {
