@@ -7,9 +7,11 @@ import type { Logger } from 'pino';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { ServiceSpec } from '../manifest/index.ts';
 import { BodyReader, BodyWriter } from './body.ts';
+import { Cancel, Deadlines } from './cancel.ts';
 import type { Engine, GuestResponse } from './engine.ts';
 import { failureKind } from './failure.ts';
 import type { HostMetrics } from './metrics.ts';
+import type { RouteStats } from './request-metrics.ts';
 import { Router } from './router.ts';
 
 export interface HostRequest {
@@ -23,7 +25,7 @@ export interface HostRequest {
   readonly authority: string;
   readonly requestId: string;
   /** Aborted when the client goes away before its response is written. */
-  readonly signal?: AbortSignal;
+  readonly signal?: Cancel;
 }
 
 export interface HostResponse {
@@ -36,6 +38,13 @@ interface ServiceSlot {
   readonly spec: ServiceSpec;
   readonly engine: Engine;
   inFlight: number;
+}
+
+/** What a route prefix leads to: the service, and that route's metrics. */
+interface RouteTarget {
+  readonly slot: ServiceSlot;
+  readonly prefix: string;
+  readonly stats: RouteStats;
 }
 
 export interface HostAppOptions {
@@ -59,7 +68,8 @@ function errorBody(code: string, message: string, requestId: string, fix?: strin
 }
 
 export class HostApp {
-  readonly #router: Router<ServiceSlot>;
+  readonly #router: Router<RouteTarget>;
+  readonly #deadlines = new Deadlines();
   readonly #slots: ServiceSlot[];
   readonly #logger: Logger;
   readonly #metrics: HostMetrics;
@@ -73,7 +83,16 @@ export class HostApp {
   constructor(opts: HostAppOptions) {
     this.#slots = opts.engines.map((engine) => ({ spec: engine.service, engine, inFlight: 0 }));
     this.#router = new Router(
-      this.#slots.flatMap((slot) => slot.spec.routes.map((route) => ({ route, target: slot }))),
+      this.#slots.flatMap((slot) =>
+        slot.spec.routes.map((route) => ({
+          route,
+          target: {
+            slot,
+            prefix: route.prefix,
+            stats: opts.metrics.routeStats(slot.spec.name, route.prefix),
+          },
+        })),
+      ),
     );
     this.#logger = opts.logger;
     const failed = opts.failed ?? [];
@@ -160,14 +179,15 @@ export class HostApp {
         ),
       );
     }
-    return this.#serve(entry.target, entry.prefix, req);
+    return this.#serve(entry.target, req);
   }
 
-  async #serve(slot: ServiceSlot, prefix: string, req: HostRequest): Promise<HostResponse> {
+  async #serve(target: RouteTarget, req: HostRequest): Promise<HostResponse> {
+    const { slot, prefix, stats } = target;
     const { spec, engine } = slot;
     const limits = spec.limits;
     if (slot.inFlight >= limits.concurrency) {
-      this.#metrics.requests.inc({ service: spec.name, route: prefix, method: req.method, status: 503 });
+      stats.counted(req.method, 503);
       return jsonResponse(
         503,
         errorBody('SERVICE_BUSY', `service '${spec.name}' is at its concurrency limit`, req.requestId),
@@ -179,39 +199,32 @@ export class HostApp {
     if (body.error) {
       // A declared length over the limit: answered before the guest runs or a byte is read.
       const res = this.#failure(spec, req, body.error);
-      this.#metrics.requests.inc({
-        service: spec.name,
-        route: prefix,
-        method: req.method,
-        status: res.status,
-      });
+      stats.counted(req.method, res.status);
       return res;
     }
-    const controller = new AbortController();
+    const cancel = new Cancel();
     slot.inFlight++;
     this.#inFlight++;
-    this.#metrics.inFlight.inc({ service: spec.name });
-    let timer: NodeJS.Timeout | undefined;
-    // Settles (rejects) when the request must stop: its deadline passed, or its client went away.
-    const deadline = new Promise<never>((_, reject) => {
-      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-      timer = setTimeout(() => {
-        controller.abort(
-          new WasmkubeError(
-            'GUEST_DEADLINE',
-            `service '${spec.name}' did not answer within its ${limits.timeoutMs} ms deadline`,
-            { fix: 'make the handler faster or raise limits.timeout in wasmkube.yaml' },
-          ),
-        );
-      }, limits.timeoutMs);
-    });
-    const clientGone = () => controller.abort(req.signal?.reason);
-    if (req.signal?.aborted) clientGone();
-    else req.signal?.addEventListener('abort', clientGone, { once: true });
+    stats.inFlight++;
+    const deadlineAt = started + limits.timeoutMs;
+    const deadline = this.#deadlines.add(
+      deadlineAt,
+      cancel,
+      () =>
+        new WasmkubeError(
+          'GUEST_DEADLINE',
+          `service '${spec.name}' did not answer within its ${limits.timeoutMs} ms deadline`,
+          { fix: 'make the handler faster or raise limits.timeout in wasmkube.yaml' },
+        ),
+    );
+    const client = req.signal;
+    const clientGone = () => cancel.abort(client?.reason);
+    if (client?.aborted) clientGone();
+    else client?.onAbort(clientGone);
     let res: HostResponse;
     let guestRes: GuestResponse | undefined;
     try {
-      guestRes = await Promise.race([
+      guestRes = await cancel.race(
         engine.handle(
           {
             method: req.method,
@@ -224,49 +237,48 @@ export class HostApp {
             remoteAddress: req.remoteAddress,
             routePrefix: prefix,
           },
-          { deadline: started + limits.timeoutMs, signal: controller.signal },
+          { deadline: deadlineAt, signal: cancel },
         ),
-        deadline,
-      ]);
+      );
       checkResponse(spec, guestRes.status, guestRes.headers);
       res = { status: guestRes.status, headers: guestRes.headers, body: guestRes.body };
     } catch (err) {
       // Whatever the guest is still doing for this request stops: its waits reject, its body fails.
-      controller.abort(err);
+      cancel.abort(err);
       guestRes?.body.fail(err instanceof Error ? err : new Error(String(err)));
       res = this.#failure(spec, req, err);
       res.body.end();
     }
     const status = res.status;
     const finish = () => {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', clientGone);
+      this.#deadlines.delete(deadline);
+      client?.off(clientGone);
       slot.inFlight--;
-      this.#metrics.inFlight.dec({ service: spec.name });
+      stats.inFlight--;
       const seconds = (performance.now() - started) / 1000;
-      const route = prefix;
-      this.#metrics.requests.inc({ service: spec.name, route, method: req.method, status });
-      this.#metrics.duration.observe({ service: spec.name, route }, seconds);
+      stats.done(req.method, status, seconds);
       const failed = res.body.error;
       if (failed && !(isWasmkubeError(failed) && failed.code === 'CLIENT_CLOSED'))
         this.#recordError(spec, req, failed);
-      this.#logger.info(
-        {
-          reqId: req.requestId,
-          service: spec.name,
-          method: req.method,
-          path: req.pathWithQuery,
-          status,
-          ms: Math.round(seconds * 1e4) / 10,
-        },
-        'request',
-      );
+      if (this.#logger.isLevelEnabled('info')) {
+        this.#logger.info(
+          {
+            reqId: req.requestId,
+            service: spec.name,
+            method: req.method,
+            path: req.pathWithQuery,
+            status,
+            ms: Math.round(seconds * 1e4) / 10,
+          },
+          'request',
+        );
+      }
       if (--this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
     };
     if (res.body.ended || res.body.error) finish();
     else {
       // Streaming bodies are bounded by the same deadline.
-      deadline.catch((err: Error) => res.body.fail(err));
+      cancel.onAbort(() => res.body.fail(asError(cancel.reason)));
       res.body.whenDone().then(finish);
     }
     return res;
@@ -291,6 +303,10 @@ export class HostApp {
       'guest failed',
     );
   }
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 /** Node refuses to write what HTTP forbids; a guest that asks for it gets a clear error instead. */

@@ -3,6 +3,7 @@
 
 import type { ServiceSpec } from '../manifest/index.ts';
 import type { BodyReader, BodyWriter } from './body.ts';
+import type { Cancel } from './cancel.ts';
 
 export interface GuestRequest {
   readonly method: string;
@@ -36,7 +37,7 @@ export interface EngineEvents {
 export interface EngineContext {
   /** performance.now() value after which the guest is stopped. */
   readonly deadline: number;
-  readonly signal: AbortSignal;
+  readonly signal: Cancel;
 }
 
 export interface Engine {

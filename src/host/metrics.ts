@@ -2,12 +2,12 @@
 // threads serve the same port, so a scrape sees the whole process.
 
 import client from 'prom-client';
+import { RouteStats, registerRequestMetrics } from './request-metrics.ts';
 
 export interface HostMetrics {
   readonly registry: client.Registry;
-  readonly requests: client.Counter<'service' | 'route' | 'method' | 'status'>;
-  readonly duration: client.Histogram<'service' | 'route'>;
-  readonly inFlight: client.Gauge<'service'>;
+  /** Request count, duration and in-flight numbers of one service route, read at scrape time. */
+  routeStats(service: string, route: string): RouteStats;
   readonly guestErrors: client.Counter<'service' | 'kind'>;
   readonly instances: client.Counter<'service'>;
   readonly memory: client.Gauge<'service'>;
@@ -19,25 +19,16 @@ export function createMetrics(
 ): HostMetrics {
   const registry = new client.Registry();
   if (withDefaults) client.collectDefaultMetrics({ register: registry });
-  const requests = new client.Counter({
-    name: 'wasmkube_http_requests_total',
-    help: 'HTTP requests served, by service, route, method and status code',
-    labelNames: ['service', 'route', 'method', 'status'] as const,
-    registers: [registry],
-  });
-  const duration = new client.Histogram({
-    name: 'wasmkube_http_request_duration_seconds',
-    help: 'Time from request to the end of the response, by service and route',
-    labelNames: ['service', 'route'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
-  const inFlight = new client.Gauge({
-    name: 'wasmkube_http_requests_in_flight',
-    help: 'Requests being served right now, by service',
-    labelNames: ['service'] as const,
-    registers: [registry],
-  });
+  const routes = new Map<string, RouteStats>();
+  registerRequestMetrics(registry, () => routes.values());
+  const routeStats = (service: string, route: string) => {
+    const key = `${service} ${route}`;
+    const known = routes.get(key);
+    if (known) return known;
+    const stats = new RouteStats(service, route);
+    routes.set(key, stats);
+    return stats;
+  };
   const guestErrors = new client.Counter({
     name: 'wasmkube_guest_errors_total',
     help: 'Requests a guest failed, by kind: trap, deadline, memory, body_limit, invalid_response',
@@ -59,7 +50,7 @@ export function createMetrics(
       for (const [service, bytes] of memoryOf()) this.set({ service }, bytes);
     },
   });
-  return { registry, requests, duration, inFlight, guestErrors, instances, memory };
+  return { registry, routeStats, guestErrors, instances, memory };
 }
 
 /** Merges the JSON snapshots of several registries (one per server thread) into exposition text. */

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WasmkubeError } from '../../errors.ts';
 import type { HostApp, HostResponse } from '../app.ts';
+import { Cancel } from '../cancel.ts';
 import { requestIds } from '../request-id.ts';
 
 export interface NodeServerOptions {
@@ -91,7 +92,7 @@ export class NodeHttpServer {
 
   #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     this.#active++;
-    const client = new AbortController();
+    const client = new Cancel();
     res.once('close', () => {
       // Gone before the whole response was written: whatever serves it stops at its next wait.
       if (!res.writableFinished) {
@@ -121,7 +122,7 @@ export class NodeHttpServer {
         scheme: 'http',
         authority: req.headers.host ?? '',
         requestId,
-        signal: client.signal,
+        signal: client,
       })
       .then((out) => this.#send(req, res, out, requestId))
       .catch((err: unknown) => {

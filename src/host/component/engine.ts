@@ -162,10 +162,11 @@ export class ComponentEngine implements Engine {
     const ready = this.#idle.pop();
     if (!this.#reuse) this.#prewarm();
     const live = ready ?? (await this.#instantiate());
-    if (ctx.signal.aborted) {
+    const cancel = ctx.signal;
+    if (cancel.aborted) {
       // The deadline passed (or the client left) while a cold instance was made: keep it for later.
       this.#idle.push(live);
-      throw ctx.signal.reason;
+      throw cancel.reason;
     }
     this.#busy.add(live);
     // An aborted request releases its instance even if the guest never returns; it is never reused.
@@ -173,31 +174,23 @@ export class ComponentEngine implements Engine {
       live.state.dead = true;
       this.#busy.delete(live);
     };
-    ctx.signal.addEventListener('abort', release, { once: true });
+    cancel.onAbort(release);
     const state = live.state;
     state.deadline = ctx.deadline;
     state.timeoutMs = this.service.limits.timeoutMs;
     state.requestId = req.requestId;
-    let headSent: (() => void) | undefined;
-    const head = new Promise<void>((r) => {
-      headSent = r;
-    });
+    const out = new ResponseOutparam();
+    // Settled once: when the guest returns, or earlier when it has set its response and waits for I/O
+    // (then the head and what it wrote so far go out while it goes on).
+    let answered = false;
+    let answer: (fail?: unknown) => void = () => {};
     const scope: WaitScope = {
-      wait: (p) =>
-        new Promise((resolve, reject) => {
-          if (ctx.signal.aborted) return reject(ctx.signal.reason);
-          const onAbort = () => reject(ctx.signal.reason);
-          ctx.signal.addEventListener('abort', onAbort, { once: true });
-          p.then(resolve, reject).finally(() => ctx.signal.removeEventListener('abort', onAbort));
-        }),
-      // The guest waits for the socket: if it has set its response, the head and what it wrote so
-      // far can go out now instead of when the handler returns.
+      wait: (p) => cancel.race(p),
       onWait: () => {
-        if (out.result) headSent?.();
+        if (out.result) answer();
       },
     };
     state.scope = scope;
-    const out = new ResponseOutparam();
     const request = new IncomingRequest({
       method: req.method,
       pathWithQuery: req.pathWithQuery,
@@ -207,22 +200,34 @@ export class ComponentEngine implements Engine {
       body: req.body,
       scope: state,
     });
-    const done = live.handler.handle(request, out).then(
-      () => this.#finished(live, out, undefined, req.body),
-      (err: unknown) => this.#finished(live, out, err, req.body),
-    );
-    void done.finally(() => ctx.signal.removeEventListener('abort', release)).catch(() => {});
-    // Whichever comes first: the guest finished, or it set its response and is waiting on I/O.
-    const first = await Promise.race([done.then(() => 'done' as const), head.then(() => 'head' as const)]);
-    if (first === 'done') {
-      await done;
-      // The body went over the limit: whatever the guest made of the failed read, the answer is 413.
-      const limit = req.body.error;
-      if (isRequestFailure(limit)) throw limit;
-    }
-    // From here a failure reaches the client through the body writer (failed in #finished).
-    else done.catch(() => {});
-    return this.#response(out);
+    return new Promise<GuestResponse>((resolve, reject) => {
+      answer = (fail?: unknown) => {
+        if (answered) return;
+        answered = true;
+        if (fail !== undefined) return reject(fail);
+        try {
+          resolve(this.#response(out));
+        } catch (err) {
+          reject(err);
+        }
+      };
+      const settle = (err: unknown) => {
+        cancel.off(release);
+        try {
+          this.#finished(live, out, err, req.body);
+        } catch (failure) {
+          // After the head went out, a failure reaches the client through the body writer instead.
+          return answer(failure);
+        }
+        // The body went over the limit: whatever the guest made of the failed read, the answer is 413.
+        const limit = req.body.error;
+        answer(isRequestFailure(limit) ? limit : undefined);
+      };
+      live.handler.handle(request, out).then(
+        () => settle(undefined),
+        (err: unknown) => settle(err),
+      );
+    });
   }
 
   /** Runs when the handler settles; rethrows a failure as the host's error kind. */
