@@ -2,6 +2,7 @@
 // instruments every core module for the service's limits, compiles once, and fails with the path
 // and the reason when the file is missing, corrupt or of neither kind.
 
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { ServiceSpec } from '../manifest/index.ts';
@@ -48,7 +49,30 @@ export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Ui
   }
 }
 
-async function compile(bytes: Uint8Array, service: ServiceSpec, what: string): Promise<WebAssembly.Module> {
+/**
+ * Compiled modules by content digest and memory cap: services that run the same module (a thousand
+ * copies on distinct routes, say) compile it once per thread.
+ */
+const compiled = new Map<string, Promise<WebAssembly.Module>>();
+/** Component digests that instantiated once in this thread: later services with them start cold. */
+const validated = new Set<string>();
+
+function compile(bytes: Uint8Array, service: ServiceSpec, what: string): Promise<WebAssembly.Module> {
+  const key = `${createHash('sha256').update(bytes).digest('hex')}:${service.limits.memoryBytes}`;
+  const known = compiled.get(key);
+  if (known) return known;
+  const p = compileFresh(bytes, service, what);
+  compiled.set(key, p);
+  // A module that does not compile is not cached: each service that uses it reports it under its name.
+  p.catch(() => compiled.delete(key));
+  return p;
+}
+
+async function compileFresh(
+  bytes: Uint8Array,
+  service: ServiceSpec,
+  what: string,
+): Promise<WebAssembly.Module> {
   try {
     const { bytes: out } = instrumentModule(bytes, {
       maxMemoryBytes: service.limits.memoryBytes,
@@ -96,8 +120,13 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
       modules,
       events,
     });
+    // The first service with this component instantiates now, so a broken one fails at start-up; the
+    // others (copies on other routes) cost nothing until their first request.
+    const key = `${transpiled.digest}:${service.limits.memoryBytes}`;
+    if (validated.has(key) && service.isolation !== 'fresh') return engine;
     try {
       await engine.warm();
+      validated.add(key);
     } catch (cause) {
       if (isWasmkubeError(cause)) throw cause;
       throw new WasmkubeError(

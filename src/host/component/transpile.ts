@@ -27,8 +27,20 @@ export type GlueInstantiate = (
   instantiateCore: (module: WebAssembly.Module, imports: WebAssembly.Imports) => WebAssembly.Instance,
 ) => Promise<Record<string, unknown>>;
 
-export async function transpileComponent(bytes: Uint8Array, source: string): Promise<TranspiledComponent> {
+/** Per thread, by digest: services that run the same component share one glue module. */
+const memo = new Map<string, Promise<TranspiledComponent>>();
+
+export function transpileComponent(bytes: Uint8Array, source: string): Promise<TranspiledComponent> {
   const digest = createHash('sha256').update(bytes).digest('hex');
+  const known = memo.get(digest);
+  if (known) return known;
+  const p = load(bytes, source, digest);
+  memo.set(digest, p);
+  p.catch(() => memo.delete(digest));
+  return p;
+}
+
+async function load(bytes: Uint8Array, source: string, digest: string): Promise<TranspiledComponent> {
   const dir = cacheDir('transpiled', `${digest}-${GLUE_VERSION}`);
   let files: Map<string, Uint8Array>;
   let glueUrl = pathToFileURL(join(dir, 'guest.js')).href;
