@@ -42,6 +42,9 @@ async function instances(service: string): Promise<number> {
 
 describe('isolation', () => {
   test("'fresh' makes an instance per request, 'reuse' keeps one", async () => {
+    // 'reused' runs the component 'fresh' already validated at start-up, so it starts cold: its first
+    // request makes its one instance.
+    assert.equal((await fetch(`${up.url}/reused`)).status, 200);
     const fresh0 = await instances('fresh');
     const reused0 = await instances('reused');
     for (let i = 0; i < 10; i++) {
