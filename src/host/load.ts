@@ -11,6 +11,7 @@ import { transpileComponent } from './component/transpile.ts';
 import type { Engine, EngineEvents } from './engine.ts';
 import { check } from './guard.ts';
 import { WagiEngine } from './wagi/engine.ts';
+import { MemoryPool, POOLED_MEMORY } from './wagi/memory-pool.ts';
 import { instrumentModule } from './wasm/instrument.ts';
 import { type InterruptHook, makeInterruptHook } from './wasm/interrupt.ts';
 import { detectWasmKind, isWagiCommand } from './wasm/kind.ts';
@@ -53,15 +54,27 @@ export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Ui
  * Compiled modules by content digest and memory cap: services that run the same module (a thousand
  * copies on distinct routes, say) compile it once per thread.
  */
-const compiled = new Map<string, Promise<WebAssembly.Module>>();
+const compiled = new Map<string, Promise<Compiled>>();
+
+interface Compiled {
+  readonly module: WebAssembly.Module;
+  /** Set when the module's memory became an import (`wasmkube.memory`) the host provides. */
+  readonly memory?: { readonly initialPages: number; readonly maximumPages: number | undefined };
+}
 /** Component digests that instantiated once in this thread: later services with them start cold. */
 const validated = new Set<string>();
 
-function compile(bytes: Uint8Array, service: ServiceSpec, what: string): Promise<WebAssembly.Module> {
-  const key = `${createHash('sha256').update(bytes).digest('hex')}:${service.limits.memoryBytes}`;
+function compile(
+  bytes: Uint8Array,
+  service: ServiceSpec,
+  what: string,
+  poolMemory = false,
+): Promise<Compiled> {
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  const key = `${digest}:${service.limits.memoryBytes}:${poolMemory}`;
   const known = compiled.get(key);
   if (known) return known;
-  const p = compileFresh(bytes, service, what);
+  const p = compileFresh(bytes, service, what, poolMemory);
   compiled.set(key, p);
   // A module that does not compile is not cached: each service that uses it reports it under its name.
   p.catch(() => compiled.delete(key));
@@ -72,13 +85,15 @@ async function compileFresh(
   bytes: Uint8Array,
   service: ServiceSpec,
   what: string,
-): Promise<WebAssembly.Module> {
+  poolMemory: boolean,
+): Promise<Compiled> {
   try {
-    const { bytes: out } = instrumentModule(bytes, {
+    const { bytes: out, instrumented } = instrumentModule(bytes, {
       maxMemoryBytes: service.limits.memoryBytes,
       interrupt: true,
+      importMemory: poolMemory ? POOLED_MEMORY : undefined,
     });
-    return await WebAssembly.compile(out);
+    return { module: await WebAssembly.compile(out), memory: instrumented.importedMemory };
   } catch (cause) {
     if (isWasmkubeError(cause)) {
       throw new WasmkubeError(cause.code, `service '${service.name}' (${what}): ${cause.message}`, {
@@ -113,7 +128,7 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
     const transpiled = await transpileComponent(bytes, path);
     const modules = new Map<string, WebAssembly.Module>();
     for (const [name, core] of transpiled.coreModules)
-      modules.set(name, await compile(core, service, `${path} ${name}`));
+      modules.set(name, (await compile(core, service, `${path} ${name}`)).module);
     const engine = new ComponentEngine({
       service,
       instantiate: transpiled.instantiate,
@@ -147,5 +162,6 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
       { fix: 'build it as a WASI preview1 command for WAGI, or as a wasi:http/proxy component' },
     );
   }
-  return new WagiEngine(service, await compile(bytes, service, path), events, interruptHook());
+  const { module, memory } = await compile(bytes, service, path, true);
+  return new WagiEngine(service, module, events, interruptHook(), memory && new MemoryPool(memory));
 }

@@ -10,6 +10,7 @@ import { enterGuest, leaveGuest } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
 import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
 import { cgiEnvironment, parseCgiOutput } from './cgi.ts';
+import { type MemoryPool, POOLED_MEMORY } from './memory-pool.ts';
 import { createPreview1, ProcExit } from './preview1.ts';
 
 export class WagiEngine implements Engine {
@@ -18,13 +19,22 @@ export class WagiEngine implements Engine {
   readonly #module: WebAssembly.Module;
   readonly #events: EngineEvents;
   readonly #hook: InterruptHook;
+  /** Set when the module imports its memory from the host (see load.ts): instances share recycled ones. */
+  readonly #memories: MemoryPool | undefined;
   #liveMemory = 0;
 
-  constructor(service: ServiceSpec, module: WebAssembly.Module, events: EngineEvents, hook: InterruptHook) {
+  constructor(
+    service: ServiceSpec,
+    module: WebAssembly.Module,
+    events: EngineEvents,
+    hook: InterruptHook,
+    memories?: MemoryPool,
+  ) {
     this.service = service;
     this.#module = module;
     this.#events = events;
     this.#hook = hook;
+    this.#memories = memories;
   }
 
   async handle(req: GuestRequest, ctx: EngineContext): Promise<GuestResponse> {
@@ -38,7 +48,7 @@ export class WagiEngine implements Engine {
     const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
     const wasi = createPreview1({
       args: [this.service.name, ...(query ? query.split('&').map(safeDecode) : [])],
-      env: cgiEnvironment(req, this.service.env, stdin.length),
+      env: () => cgiEnvironment(req, this.service.env, stdin.length),
       stdin,
       stdout: (c) => {
         // CGI output is held until the guest exits: bounded like the guest's own memory.
@@ -54,9 +64,15 @@ export class WagiEngine implements Engine {
       },
       stderr: (c) => errLines.push(c),
     });
-    let memory: WebAssembly.Memory | undefined;
+    const pooled = this.#memories?.take();
+    let memory: WebAssembly.Memory | undefined = pooled;
     try {
-      const instance = new WebAssembly.Instance(this.#module, { wasi_snapshot_preview1: wasi.imports });
+      const instance = new WebAssembly.Instance(
+        this.#module,
+        pooled
+          ? { wasi_snapshot_preview1: wasi.imports, [POOLED_MEMORY.module]: { [POOLED_MEMORY.name]: pooled } }
+          : { wasi_snapshot_preview1: wasi.imports },
+      );
       this.#events.instanceCreated();
       memory = instance.exports.memory as WebAssembly.Memory | undefined;
       if (!(memory instanceof WebAssembly.Memory)) {
@@ -84,6 +100,9 @@ export class WagiEngine implements Engine {
         }
         throw guestFailure(err, this.service.name, atCap);
       }
+    } finally {
+      // Output chunks are copies: the memory can be wiped and reused at once, whatever happened.
+      if (pooled) this.#memories!.give(pooled);
     }
     errLines.flush();
     const stdout = concatBytes(out, outBytes);

@@ -19,53 +19,68 @@ export class ProcExit extends Error {
 
 export interface Preview1Options {
   readonly args: readonly string[];
-  readonly env: readonly string[];
+  /** `KEY=value` strings, or a function that makes them when the guest first asks. */
+  readonly env: readonly string[] | (() => readonly string[]);
   readonly stdin: Uint8Array;
   readonly stdout: (chunk: Uint8Array) => void;
   readonly stderr: (chunk: Uint8Array) => void;
 }
 
-const encoder = new TextEncoder();
+/** NUL-terminated strings in one buffer (one allocation per request, not one per variable). */
+interface Encoded {
+  readonly count: number;
+  readonly all: Uint8Array;
+}
 
-function encodeStrings(list: readonly string[]): { bufs: Uint8Array[]; size: number } {
-  const bufs = list.map((s) => encoder.encode(`${s}\0`));
-  return { bufs, size: bufs.reduce((n, b) => n + b.length, 0) };
+function encodeStrings(list: readonly string[]): Encoded {
+  return {
+    count: list.length,
+    all: list.length === 0 ? new Uint8Array(0) : Buffer.from(`${list.join('\0')}\0`),
+  };
 }
 
 /** Builds the `wasi_snapshot_preview1` import object; `bind(memory)` must be called after instantiation. */
 export function createPreview1(opts: Preview1Options) {
   let memory: WebAssembly.Memory | null = null;
   let stdinOffset = 0;
-  const args = encodeStrings(opts.args);
-  const env = encodeStrings(opts.env);
+  // Encoded when the guest first asks: many guests never read their environment.
+  let argsEncoded: Encoded | undefined;
+  let envEncoded: Encoded | undefined;
+  const args = () => {
+    argsEncoded ??= encodeStrings(opts.args);
+    return argsEncoded;
+  };
+  const env = () => {
+    envEncoded ??= encodeStrings(typeof opts.env === 'function' ? opts.env() : opts.env);
+    return envEncoded;
+  };
   const view = () => new DataView(memory!.buffer);
   const bytes = () => new Uint8Array(memory!.buffer);
 
-  const writeStrings = (list: { bufs: Uint8Array[] }, ptrs: number, buf: number): number => {
+  const writeStrings = (list: Encoded, ptrs: number, buf: number): number => {
     const dv = view();
-    const mem = bytes();
-    let off = buf;
-    list.bufs.forEach((b, i) => {
-      dv.setUint32(ptrs + i * 4, off, true);
-      mem.set(b, off);
-      off += b.length;
-    });
+    bytes().set(list.all, buf);
+    let start = 0;
+    for (let i = 0; i < list.count; i++) {
+      dv.setUint32(ptrs + i * 4, buf + start, true);
+      start = list.all.indexOf(0, start) + 1;
+    }
     return ESUCCESS;
   };
 
   const imports: Record<string, (...a: never[]) => number | undefined> = {
     args_sizes_get(argc: number, size: number) {
-      view().setUint32(argc, args.bufs.length, true);
-      view().setUint32(size, args.size, true);
+      view().setUint32(argc, args().count, true);
+      view().setUint32(size, args().all.length, true);
       return ESUCCESS;
     },
-    args_get: (ptrs: number, buf: number) => writeStrings(args, ptrs, buf),
+    args_get: (ptrs: number, buf: number) => writeStrings(args(), ptrs, buf),
     environ_sizes_get(count: number, size: number) {
-      view().setUint32(count, env.bufs.length, true);
-      view().setUint32(size, env.size, true);
+      view().setUint32(count, env().count, true);
+      view().setUint32(size, env().all.length, true);
       return ESUCCESS;
     },
-    environ_get: (ptrs: number, buf: number) => writeStrings(env, ptrs, buf),
+    environ_get: (ptrs: number, buf: number) => writeStrings(env(), ptrs, buf),
     clock_res_get(_id: number, out: number) {
       view().setBigUint64(out, 1000n, true);
       return ESUCCESS;

@@ -18,8 +18,10 @@ import { scanInstructions, skipLocals } from './code.ts';
 import type { Limits } from './module-parts.ts';
 import {
   countTypes,
+  LIMITS_64,
   LIMITS_HAS_MAX,
   LIMITS_PAGE_SIZE,
+  LIMITS_SHARED,
   readExports,
   readImports,
   readLimits,
@@ -51,6 +53,14 @@ export interface InstrumentOptions {
   readonly interrupt?: boolean;
   /** Initial value of the fuel global. @default START_FUEL */
   readonly startFuel?: number;
+  /**
+   * Turn the module's one defined memory into an import `(import MODULE NAME (memory ...))` with the same
+   * (capped) limits, so the host can hand each instance a recycled, zeroed memory instead of mapping a
+   * new one. Left as it is when the module imports a memory, defines several, or a shared or 64-bit one;
+   * `instrumented.importedMemory` says whether it happened.
+   * @default undefined (memories stay as they are)
+   */
+  readonly importMemory?: { readonly module: string; readonly name: string };
 }
 
 export interface InstrumentResult {
@@ -62,6 +72,8 @@ export interface InstrumentResult {
     readonly loops: number;
     /** Function entries that got a fuel check: those of functions that call other functions. */
     readonly functions: number;
+    /** The limits of the memory that became an import (pages; max capped), if one did. */
+    readonly importedMemory?: { readonly initialPages: number; readonly maximumPages: number | undefined };
   };
 }
 
@@ -275,12 +287,15 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
   /** New payloads by section id; sections absent from the module are created in spec order. */
   const replaced = new Map<number, Uint8Array>();
   let memories = 0;
+  let importedMemories = 0;
+  let importedMemory: { initialPages: number; maximumPages: number | undefined } | undefined;
 
   const importSection = byId.get(SECTION.import);
   if (importSection) {
     const patches: { start: number; end: number; with: Uint8Array }[] = [];
     const r = new Reader(bytes, importSection.payloadStart, importSection.end, 'import section');
     const imports = readImports(r, (limits, entry) => {
+      importedMemories++;
       if (cap === undefined) return;
       memories++;
       patches.push({
@@ -300,13 +315,38 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
   }
 
   const memorySection = byId.get(SECTION.memory);
-  if (memorySection && cap !== undefined) {
+  if (memorySection) {
     const r = new Reader(bytes, memorySection.payloadStart, memorySection.end, 'memory section');
     const n = r.u32();
-    const w = new Writer(n * 24 + 8).uleb(n);
-    for (let i = 0; i < n; i++) w.bytes(capLimits(readLimits(r), cap, `memory ${i}`));
-    memories += n;
-    replaced.set(SECTION.memory, w.finish());
+    const limits: Limits[] = [];
+    for (let i = 0; i < n; i++) limits.push(readLimits(r));
+    const encoded = limits.map((l, i) =>
+      cap === undefined ? bytes.slice(l.start, l.end) : capLimits(l, cap, `memory ${i}`),
+    );
+    if (cap !== undefined) memories += n;
+    const only = limits[0];
+    const into = options.importMemory;
+    if (
+      into &&
+      n === 1 &&
+      only &&
+      importedMemories === 0 &&
+      (only.flags & (LIMITS_SHARED | LIMITS_64)) === 0 &&
+      only.pageSizeLog2 === 16
+    ) {
+      // Imported memories take the lowest indices: with none imported, memory 0 stays memory 0.
+      const entry = new Writer(64).name(into.module).name(into.name).byte(0x02).bytes(encoded[0]!).finish();
+      replaced.set(SECTION.import, appendToVector(bytes, importSection, 'import', 1, entry));
+      replaced.set(SECTION.memory, Uint8Array.of(0));
+      const capPages = cap === undefined ? undefined : Math.floor(cap / 65536);
+      const max =
+        only.max === undefined ? capPages : capPages === undefined ? only.max : Math.min(only.max, capPages);
+      importedMemory = { initialPages: only.min, maximumPages: max };
+    } else if (cap !== undefined) {
+      const w = new Writer(n * 24 + 8).uleb(n);
+      for (const e of encoded) w.bytes(e);
+      replaced.set(SECTION.memory, w.finish());
+    }
   }
 
   let loops = 0;
@@ -398,6 +438,6 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
   const result = out.buf.length - out.len > 1 << 20 ? out.finish().slice() : out.finish();
   return {
     bytes: result,
-    instrumented: { memories, loops, functions: entries },
+    instrumented: { memories, loops, functions: entries, ...(importedMemory ? { importedMemory } : {}) },
   };
 }
