@@ -13,7 +13,10 @@ const n = Number(process.argv[3] ?? 200000);
 const manifest = appManifestForSingleModule(file, undefined);
 const logger = createLogger({ format: 'json', level: 'silent' });
 const metrics = createMetrics(() => [], false);
-const engine = await loadEngine(manifest.services[0]!, { instanceCreated() {}, guestLog() {} });
+// ISOLATION=fresh measures a fresh component instance per request.
+const isolation = (process.env.ISOLATION ?? manifest.services[0]!.isolation) as 'reuse' | 'fresh' | 'auto';
+const service = { ...manifest.services[0]!, isolation };
+const engine = await loadEngine(service, { instanceCreated() {}, guestLog() {} });
 const app = new HostApp({ engines: [engine], logger, metrics });
 const req = {
   method: 'GET',

@@ -11,7 +11,7 @@ import { transpileComponent } from './component/transpile.ts';
 import type { Engine, EngineEvents } from './engine.ts';
 import { check } from './guard.ts';
 import { WagiEngine } from './wagi/engine.ts';
-import { MemoryPool, POOLED_MEMORY } from './wagi/memory-pool.ts';
+import { MAX_POOLED_PAGES, MemoryPool, POOLED_MEMORY } from './wagi/memory-pool.ts';
 import { instrumentModule } from './wasm/instrument.ts';
 import { type InterruptHook, makeInterruptHook } from './wasm/interrupt.ts';
 import { detectWasmKind, isWagiCommand } from './wasm/kind.ts';
@@ -69,12 +69,13 @@ function compile(
   service: ServiceSpec,
   what: string,
   poolMemory = false,
+  exportState = false,
 ): Promise<Compiled> {
   const digest = createHash('sha256').update(bytes).digest('hex');
-  const key = `${digest}:${service.limits.memoryBytes}:${poolMemory}`;
+  const key = `${digest}:${service.limits.memoryBytes}:${poolMemory}:${exportState}`;
   const known = compiled.get(key);
   if (known) return known;
-  const p = compileFresh(bytes, service, what, poolMemory);
+  const p = compileFresh(bytes, service, what, poolMemory, exportState);
   compiled.set(key, p);
   // A module that does not compile is not cached: each service that uses it reports it under its name.
   p.catch(() => compiled.delete(key));
@@ -86,13 +87,19 @@ async function compileFresh(
   service: ServiceSpec,
   what: string,
   poolMemory: boolean,
+  exportState: boolean,
 ): Promise<Compiled> {
   try {
-    const { bytes: out, instrumented } = instrumentModule(bytes, {
-      maxMemoryBytes: service.limits.memoryBytes,
-      interrupt: true,
+    const options = { maxMemoryBytes: service.limits.memoryBytes, interrupt: true, exportState };
+    let { bytes: out, instrumented } = instrumentModule(bytes, {
+      ...options,
       importMemory: poolMemory ? POOLED_MEMORY : undefined,
     });
+    const pages = instrumented.importedMemory?.initialPages ?? 0;
+    if (pages > MAX_POOLED_PAGES) {
+      // Wiping a big memory for reuse costs more than a fresh mapping, which the kernel zeroes lazily.
+      ({ bytes: out, instrumented } = instrumentModule(bytes, options));
+    }
     return { module: await WebAssembly.compile(out), memory: instrumented.importedMemory };
   } catch (cause) {
     if (isWasmkubeError(cause)) {
@@ -127,12 +134,19 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
   if (kind.kind === 'component') {
     const transpiled = await transpileComponent(bytes, path);
     const modules = new Map<string, WebAssembly.Module>();
-    for (const [name, core] of transpiled.coreModules)
-      modules.set(name, (await compile(core, service, `${path} ${name}`)).module);
+    const pools = new Map<WebAssembly.Module, MemoryPool>();
+    // Only 'fresh' instances are thrown away after each request: theirs are the memories worth recycling.
+    const fresh = service.isolation === 'fresh';
+    for (const [name, core] of transpiled.coreModules) {
+      const { module, memory } = await compile(core, service, `${path} ${name}`, fresh, fresh);
+      modules.set(name, module);
+      if (memory) pools.set(module, new MemoryPool(memory));
+    }
     const engine = new ComponentEngine({
       service,
       instantiate: transpiled.instantiate,
       modules,
+      pools,
       events,
     });
     // The first service with this component instantiates now, so a broken one fails at start-up; the

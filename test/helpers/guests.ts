@@ -7,6 +7,7 @@ import { type BuildSpec, buildCached } from '../../src/build/index.ts';
 
 export type GuestName =
   | 'hello-component'
+  | 'counter-component'
   | 'echo-component'
   | 'js-component'
   | 'wagi-hello'
@@ -30,6 +31,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     engine: 'component',
     spec: { kind: 'wat', source: root('guests/wat/hello-component.wat'), witDir: WIT },
     description: 'every request → 200 text/plain "hello from wasm\\n" (~7 KB)',
+  },
+  'counter-component': {
+    engine: 'component',
+    spec: { kind: 'wat', source: root('guests/wat/counter-component.wat'), witDir: WIT },
+    description: 'counts requests in a global and in memory: "global=G memory=M\\n" (isolation checks)',
   },
   'echo-component': {
     engine: 'component',

@@ -9,20 +9,34 @@ import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse }
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { DeadlineExceeded, FUEL } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
+import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
 import { type HttpState, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
 import { ioImports, type WaitScope } from './io.ts';
+import { InstanceSnapshot } from './snapshot.ts';
 import type { GlueInstantiate } from './transpile.ts';
 
 interface Handler {
   handle(request: IncomingRequest, out: ResponseOutparam): Promise<void>;
 }
 
+interface GuestExports {
+  readonly incomingHandler?: Handler;
+  readonly 'wasi:http/incoming-handler@0.2.0'?: Handler;
+  /** Host resources the guest still owns (added by lean-glue.ts). */
+  readonly __wasmkubeHeld?: () => number;
+}
+
 /** One instance of the component and what the host tracks for it. */
 interface LiveInstance {
   readonly handler: Handler;
   readonly memories: WebAssembly.Memory[];
+  /** Memories lent by a pool, given back when the instance is discarded cleanly. */
+  readonly lent: [MemoryPool, WebAssembly.Memory][];
+  /** 'fresh' isolation: the state it started with, put back after each clean request. */
+  readonly snapshot: InstanceSnapshot | undefined;
+  readonly held: () => number;
   readonly state: InstanceState;
 }
 
@@ -39,6 +53,8 @@ export interface ComponentEngineOptions {
   readonly instantiate: GlueInstantiate;
   /** Instrumented and compiled core modules, by the file name the glue asks for. */
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+  /** Core modules whose memory is imported from the host (`wasmkube.memory`), and where it comes from. */
+  readonly pools?: ReadonlyMap<WebAssembly.Module, MemoryPool>;
   readonly events: EngineEvents;
 }
 
@@ -68,7 +84,9 @@ export class ComponentEngine implements Engine {
 
   async #instantiate(): Promise<LiveInstance> {
     const memories: WebAssembly.Memory[] = [];
-    const { modules, events, service } = this.#opts;
+    const lent: [MemoryPool, WebAssembly.Memory][] = [];
+    const instances: WebAssembly.Instance[] = [];
+    const { modules, pools, events, service } = this.#opts;
     const state: InstanceState = {
       dead: false,
       scope: null,
@@ -103,7 +121,7 @@ export class ComponentEngine implements Engine {
         state,
       ),
     };
-    const exports = await this.#opts.instantiate(
+    const exports: GuestExports = await this.#opts.instantiate(
       (name) => {
         const m = modules.get(name);
         if (!m) throw new Error(`glue asked for unknown core module ${name}`);
@@ -111,7 +129,15 @@ export class ComponentEngine implements Engine {
       },
       imports,
       (module, coreImports) => {
-        const instance = new WebAssembly.Instance(module, coreImports);
+        const pool = pools?.get(module);
+        let imports = coreImports;
+        if (pool) {
+          const memory = pool.take();
+          lent.push([pool, memory]);
+          imports = { ...coreImports, [POOLED_MEMORY.module]: { [POOLED_MEMORY.name]: memory } };
+        }
+        const instance = new WebAssembly.Instance(module, imports);
+        instances.push(instance);
         attachInterrupt(instance, hook);
         for (const value of Object.values(instance.exports)) {
           if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
@@ -119,9 +145,7 @@ export class ComponentEngine implements Engine {
         return instance;
       },
     );
-    const handler = (exports.incomingHandler ?? exports['wasi:http/incoming-handler@0.2.0']) as
-      | Handler
-      | undefined;
+    const handler = exports.incomingHandler ?? exports['wasi:http/incoming-handler@0.2.0'];
     if (!handler || typeof handler.handle !== 'function') {
       throw new WasmkubeError(
         'WASM_UNSUPPORTED',
@@ -136,7 +160,17 @@ export class ComponentEngine implements Engine {
       stdout.lines.flush();
       stderr.lines.flush();
     };
-    return { handler, memories, state: Object.assign(state, { flush }) };
+    const held = exports.__wasmkubeHeld;
+    // Without the glue's count of held resources an instance cannot be proven clean: never reset it.
+    const snapshot = !this.#reuse && held ? InstanceSnapshot.take(instances, memories) : undefined;
+    return {
+      handler,
+      memories,
+      lent,
+      snapshot,
+      held: held ?? (() => 1),
+      state: Object.assign(state, { flush }),
+    };
   }
 
   #prewarming = false;
@@ -251,6 +285,14 @@ export class ComponentEngine implements Engine {
     if (response && !response.bodyWriter.ended && !response.bodyWriter.error) response.bodyWriter.end();
     // An instance that called exit() had its stack unwound mid-call: its state is not to be trusted.
     if (this.#reuse && !exited && !live.state.dead) this.#idle.push(live);
+    else if (!exited && !live.state.dead && live.held() === 0 && live.snapshot?.restore()) {
+      // 'fresh': it holds nothing of this request and is back in the state it started with.
+      this.#idle.push(live);
+    } else if (!exited && !live.state.dead) {
+      // Returned cleanly and will never run again: its memories are wiped and lent to the next one.
+      // (An aborted instance may still resume and write, so its memory is left to the GC.)
+      for (const [pool, memory] of live.lent) pool.give(memory);
+    }
   }
 
   #response(out: ResponseOutparam): GuestResponse {

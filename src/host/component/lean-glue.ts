@@ -12,6 +12,8 @@
  *   a hot path such as the end of a body), as later jco releases accept.
  * - jco 0.1 throws "unreachable trampoline" when a guest drops an owned resource the host created (the
  *   incoming request); it is disposed of instead, as later jco releases do.
+ * - The exports gain `__wasmkubeHeld()`: how many host resources the guest still owns. An instance that
+ *   holds none can be reset to its first state (see snapshot.ts); one that holds any cannot.
  */
 export function leanGlue(js: string): string {
   let out = stripStatements(js, '_debugLog(');
@@ -24,6 +26,11 @@ export function leanGlue(js: string): string {
       '{ const rsc = captureTable$1.get(handleEntry.rep); if (rsc) { rsc[symbolDispose]?.(); captureTable$1.delete(handleEntry.rep); } }',
     )
     .replaceAll('globalThis?.process?.env?.JCO_DEBUG', 'false');
+  const tables = [...out.matchAll(/const (captureTable\d+) ?= ?new Map\(\);/g)].map((m) => `${m[1]}.size`);
+  out = out.replace(
+    /return \{ incomingHandler: /,
+    `return { __wasmkubeHeld: () => ${tables.length > 0 ? tables.join(' + ') : '0'}, incomingHandler: `,
+  );
   return `${AS_RESULT}\n${out}`;
 }
 

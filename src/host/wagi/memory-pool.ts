@@ -4,6 +4,9 @@
 /** Where a WAGI module's memory is imported from once the instrumenter has rewritten it. */
 export const POOLED_MEMORY = { module: 'wasmkube', name: 'memory' } as const;
 
+/** Memories above this many pages (1 MiB) are not pooled: wiping them costs more than mapping anew. */
+export const MAX_POOLED_PAGES = 16;
+
 /** Memories kept per service; more in flight at once are created and dropped. */
 const MAX_FREE = 8;
 

@@ -61,7 +61,16 @@ export interface InstrumentOptions {
    * @default undefined (memories stay as they are)
    */
   readonly importMemory?: { readonly module: string; readonly name: string };
+  /**
+   * Export every defined global as `__wasmkube_global_N` and every defined table as `__wasmkube_table_N`
+   * (N its index), so the host can snapshot an instance's state and put it back.
+   * @default false
+   */
+  readonly exportState?: boolean;
 }
+
+export const STATE_GLOBAL_PREFIX = '__wasmkube_global_';
+export const STATE_TABLE_PREFIX = '__wasmkube_table_';
 
 export interface InstrumentResult {
   readonly bytes: Uint8Array<ArrayBuffer>;
@@ -351,6 +360,8 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
 
   let loops = 0;
   let entries = 0;
+  /** Exports to append: name, kind (1 table, 3 global), index. */
+  const extraExports: [string, number, number][] = [];
   if (options.interrupt) {
     const exportSection = byId.get(SECTION.export);
     if (exportSection) {
@@ -385,14 +396,7 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
       SECTION.global,
       appendToVector(bytes, byId.get(SECTION.global), 'global', 1, global.finish()),
     );
-    const exports = new Writer(64)
-      .name(INTERRUPT_TABLE_EXPORT)
-      .byte(0x01)
-      .uleb(hookTable)
-      .name(FUEL_GLOBAL_EXPORT)
-      .byte(0x03)
-      .uleb(fuelGlobal);
-    replaced.set(SECTION.export, appendToVector(bytes, exportSection, 'export', 2, exports.finish()));
+    extraExports.push([INTERRUPT_TABLE_EXPORT, 0x01, hookTable], [FUEL_GLOBAL_EXPORT, 0x03, fuelGlobal]);
     const codeSection = byId.get(SECTION.code);
     if (codeSection) {
       const code = rewriteCode(bytes, codeSection, counts, fuelCheck(fuelGlobal, hookType, hookTable));
@@ -408,6 +412,26 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions =
         },
       );
     }
+  }
+
+  if (options.exportState) {
+    for (let i = 0; i < counts.globals; i++) {
+      const index = counts.importedGlobals + i;
+      extraExports.push([`${STATE_GLOBAL_PREFIX}${index}`, 0x03, index]);
+    }
+    for (let i = 0; i < counts.tables; i++) {
+      const index = counts.importedTables + i;
+      extraExports.push([`${STATE_TABLE_PREFIX}${index}`, 0x01, index]);
+    }
+  }
+  if (extraExports.length > 0) {
+    const w = new Writer(64 * extraExports.length);
+    for (const [name, kind, index] of extraExports) w.name(name).byte(kind).uleb(index);
+    const exportSection = byId.get(SECTION.export);
+    replaced.set(
+      SECTION.export,
+      appendToVector(bytes, exportSection, 'export', extraExports.length, w.finish()),
+    );
   }
 
   let added = 0;
