@@ -176,6 +176,6 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
       { fix: 'build it as a WASI preview1 command for WAGI, or as a wasi:http/proxy component' },
     );
   }
-  const { module, memory } = await compile(bytes, service, path, true);
-  return new WagiEngine(service, module, events, interruptHook(), memory && new MemoryPool(memory));
+  const { module, memory } = await compile(bytes, service, path, true, true);
+  return new WagiEngine(service, module, events, interruptHook(), memory && new MemoryPool(memory), true);
 }

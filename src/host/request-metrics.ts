@@ -22,9 +22,19 @@ export class RouteStats {
     this.route = route;
   }
 
+  #lastMethod = '';
+  #lastStatus = 0;
+  #lastKey = '';
+
   /** A request answered without running the guest (busy, refused): counted, not timed. */
   counted(method: string, status: number): void {
-    const key = `${method} ${status}`;
+    // Most requests repeat the last method and status: no key string is built for them.
+    if (method !== this.#lastMethod || status !== this.#lastStatus) {
+      this.#lastMethod = method;
+      this.#lastStatus = status;
+      this.#lastKey = `${method} ${status}`;
+    }
+    const key = this.#lastKey;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 

@@ -12,6 +12,8 @@
  *   a hot path such as the end of a body), as later jco releases accept.
  * - jco 0.1 throws "unreachable trampoline" when a guest drops an owned resource the host created (the
  *   incoming request); it is disposed of instead, as later jco releases do.
+ * - Byte lists are copied out of guest memory with `TypedArray#slice`, not `ArrayBuffer#slice`: small
+ *   copies then live on V8's heap instead of in a malloc'd backing store each.
  * - The exports gain `__wasmkubeHeld()`: how many host resources the guest still owns. An instance that
  *   holds none can be reset to its first state (see snapshot.ts); one that holds any cannot.
  */
@@ -25,7 +27,11 @@ export function leanGlue(js: string): string {
       /throw new TypeError\('unreachable trampoline for resource \[ResourceIndex\((\d+)\)\]'\)/g,
       '{ const rsc = captureTable$1.get(handleEntry.rep); if (rsc) { rsc[symbolDispose]?.(); captureTable$1.delete(handleEntry.rep); } }',
     )
-    .replaceAll('globalThis?.process?.env?.JCO_DEBUG', 'false');
+    .replaceAll('globalThis?.process?.env?.JCO_DEBUG', 'false')
+    .replace(
+      /new Uint8Array\((memory\d+)\.buffer\.slice\((\w+), \2 \+ (\w+) \* 1\)\)/g,
+      'new Uint8Array($1.buffer, $2, $3).slice()',
+    );
   const tables = [...out.matchAll(/const (captureTable\d+) ?= ?new Map\(\);/g)].map((m) => `${m[1]}.size`);
   out = out.replace(
     /return \{ incomingHandler: /,

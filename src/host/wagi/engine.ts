@@ -4,6 +4,7 @@
 import { WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
 import { BodyWriter, concatBytes } from '../body.ts';
+import { InstanceSnapshot } from '../component/snapshot.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { enterGuest, leaveGuest } from '../guard.ts';
@@ -11,7 +12,20 @@ import { LineSplitter } from '../line-splitter.ts';
 import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
 import { cgiEnvironment, parseCgiOutput } from './cgi.ts';
 import { type MemoryPool, POOLED_MEMORY } from './memory-pool.ts';
-import { createPreview1, ProcExit } from './preview1.ts';
+import { createPreview1, type Preview1Options, ProcExit } from './preview1.ts';
+
+/** Reset instances kept per service and thread, for concurrent requests. */
+const MAX_RESIDENT = 8;
+
+/** An instance with its own WASI imports, which `reset` points at each new request. */
+interface Resident {
+  readonly instance: WebAssembly.Instance;
+  readonly memory: WebAssembly.Memory;
+  /** Its memory came from the pool (and goes back there when the instance is let go). */
+  readonly pooled: boolean;
+  readonly wasi: ReturnType<typeof createPreview1>;
+  readonly snapshot: InstanceSnapshot | undefined;
+}
 
 export class WagiEngine implements Engine {
   readonly kind = 'wagi' as const;
@@ -21,6 +35,9 @@ export class WagiEngine implements Engine {
   readonly #hook: InterruptHook;
   /** Set when the module imports its memory from the host (see load.ts): instances share recycled ones. */
   readonly #memories: MemoryPool | undefined;
+  /** The module exports its state (see instrument.ts `exportState`): instances can be reset and reused. */
+  readonly #snapshots: boolean;
+  readonly #resident: Resident[] = [];
   #liveMemory = 0;
 
   constructor(
@@ -29,7 +46,9 @@ export class WagiEngine implements Engine {
     events: EngineEvents,
     hook: InterruptHook,
     memories?: MemoryPool,
+    snapshots = false,
   ) {
+    this.#snapshots = snapshots;
     this.service = service;
     this.#module = module;
     this.#events = events;
@@ -46,7 +65,7 @@ export class WagiEngine implements Engine {
     const outputLimit = Math.max(this.service.limits.memoryBytes, 1 << 20);
     const errLines = new LineSplitter((line) => this.#events.guestLog('stderr', line, req.requestId));
     const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
-    const wasi = createPreview1({
+    const io: Preview1Options = {
       args: [this.service.name, ...(query ? query.split('&').map(safeDecode) : [])],
       env: () => cgiEnvironment(req, this.service.env, stdin.length),
       stdin,
@@ -63,30 +82,21 @@ export class WagiEngine implements Engine {
         outBytes += c.length;
       },
       stderr: (c) => errLines.push(c),
-    });
-    const pooled = this.#memories?.take();
-    let memory: WebAssembly.Memory | undefined = pooled;
+    };
+    // A resident instance reset to its first state serves like a fresh one, without instantiating.
+    let resident = this.#resident.pop();
+    if (resident) resident.wasi.reset(io);
+    let memory: WebAssembly.Memory | undefined = resident?.memory;
+    let clean = false;
     try {
-      const instance = new WebAssembly.Instance(
-        this.#module,
-        pooled
-          ? { wasi_snapshot_preview1: wasi.imports, [POOLED_MEMORY.module]: { [POOLED_MEMORY.name]: pooled } }
-          : { wasi_snapshot_preview1: wasi.imports },
-      );
-      this.#events.instanceCreated();
-      memory = instance.exports.memory as WebAssembly.Memory | undefined;
-      if (!(memory instanceof WebAssembly.Memory)) {
-        throw new WasmkubeError('WASM_UNSUPPORTED', `service '${this.service.name}' exports no memory`, {
-          fix: 'build the module as a WASI command that exports its memory',
-        });
-      }
-      wasi.bind(memory);
-      attachInterrupt(instance, this.#hook);
-      enterGuest(ctx.deadline, this.service.limits.timeoutMs);
+      resident ??= this.#instantiate(io);
+      memory = resident.memory;
       const held = memory.buffer.byteLength;
       this.#liveMemory += held;
+      enterGuest(ctx.deadline, this.service.limits.timeoutMs);
       try {
-        (instance.exports._start as () => void)();
+        (resident.instance.exports._start as () => void)();
+        clean = true;
       } finally {
         leaveGuest();
         this.#liveMemory -= held;
@@ -100,9 +110,10 @@ export class WagiEngine implements Engine {
         }
         throw guestFailure(err, this.service.name, atCap);
       }
+      clean = true;
     } finally {
-      // Output chunks are copies: the memory can be wiped and reused at once, whatever happened.
-      if (pooled) this.#memories!.give(pooled);
+      // Output chunks are copies: the instance can be reset or its memory wiped at once.
+      if (resident) this.#release(resident, clean);
     }
     errLines.flush();
     const stdout = concatBytes(out, outBytes);
@@ -117,6 +128,39 @@ export class WagiEngine implements Engine {
       );
     }
     return { status: cgi.status, headers: cgi.headers, body: BodyWriter.of(cgi.body) };
+  }
+
+  /** A new instance for `io`; a snapshot of its first state is taken when it is small enough. */
+  #instantiate(io: Preview1Options): Resident {
+    const wasi = createPreview1(io);
+    const pooled = this.#memories?.take();
+    const instance = new WebAssembly.Instance(
+      this.#module,
+      pooled
+        ? { wasi_snapshot_preview1: wasi.imports, [POOLED_MEMORY.module]: { [POOLED_MEMORY.name]: pooled } }
+        : { wasi_snapshot_preview1: wasi.imports },
+    );
+    this.#events.instanceCreated();
+    const memory = instance.exports.memory;
+    if (!(memory instanceof WebAssembly.Memory)) {
+      if (pooled) this.#memories!.give(pooled);
+      throw new WasmkubeError('WASM_UNSUPPORTED', `service '${this.service.name}' exports no memory`, {
+        fix: 'build the module as a WASI command that exports its memory',
+      });
+    }
+    wasi.bind(memory);
+    attachInterrupt(instance, this.#hook);
+    const snapshot = this.#snapshots ? InstanceSnapshot.take([instance], [memory]) : undefined;
+    return { instance, memory, pooled: pooled !== undefined, wasi, snapshot };
+  }
+
+  /** After a request: reset and keep the instance, or let it go (its pooled memory wiped for reuse). */
+  #release(resident: Resident, clean: boolean): void {
+    if (clean && resident.snapshot?.restore() && this.#resident.length < MAX_RESIDENT) {
+      this.#resident.push(resident);
+      return;
+    }
+    if (resident.pooled) this.#memories!.give(resident.memory);
   }
 
   memoryBytes(): number {

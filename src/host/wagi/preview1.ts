@@ -39,8 +39,12 @@ function encodeStrings(list: readonly string[]): Encoded {
   };
 }
 
-/** Builds the `wasi_snapshot_preview1` import object; `bind(memory)` must be called after instantiation. */
-export function createPreview1(opts: Preview1Options) {
+/**
+ * Builds the `wasi_snapshot_preview1` import object; `bind(memory)` must be called after instantiation.
+ * `reset(next)` points the same imports at another request, for an instance that serves again.
+ */
+export function createPreview1(first: Preview1Options) {
+  let opts = first;
   let memory: WebAssembly.Memory | null = null;
   let stdinOffset = 0;
   // Encoded when the guest first asks: many guests never read their environment.
@@ -159,6 +163,12 @@ export function createPreview1(opts: Preview1Options) {
     imports: importObject as WebAssembly.ModuleImports,
     bind(mem: WebAssembly.Memory) {
       memory = mem;
+    },
+    reset(next: Preview1Options) {
+      opts = next;
+      stdinOffset = 0;
+      argsEncoded = undefined;
+      envEncoded = undefined;
     },
   };
 }
