@@ -3,7 +3,7 @@
 
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { MEDIA, parseReference, pullImage, writeLayoutDir } from '../../oci/index.ts';
+import { formatReference, MEDIA, parseReference, pullImage, writeLayoutDir } from '../../oci/index.ts';
 import { progress } from '../output.ts';
 
 export interface PullFlags {
@@ -14,21 +14,23 @@ export interface PullFlags {
 
 export async function pullCommand(reference: string, flags: PullFlags): Promise<void> {
   const ref = parseReference(reference);
-  const name = ref.repository.split('/').at(-1)!;
-  const out = resolve(flags.out ?? name);
+  const short = ref.repository.split('/').at(-1)!;
+  const out = resolve(flags.out ?? short);
   const pulled = await pullImage(reference, {
     insecure: flags.insecure ?? false,
     ...(flags.platform ? { platform: flags.platform } : {}),
     onBlob: (digest, size) => progress(`pulling ${digest.slice(0, 19)} (${size} bytes)`),
   });
-  await writeLayoutDir(out, [{ name: reference.replace(/^oci:\/\//, ''), image: pulled.image }]);
+  const { digest: _, ...byName } = ref;
+  const name = formatReference(byName);
+  await writeLayoutDir(out, [{ name, image: pulled.image }]);
   const wasm = pulled.image.layers.filter(
     (l) => l.descriptor.mediaType === MEDIA.wasmLayer || l.descriptor.mediaType === MEDIA.spinLayer,
   );
   if (wasm.length === 1) {
-    await writeFile(join(out, `${name}.wasm`), wasm[0]!.data);
-    progress(`wrote ${join(out, `${name}.wasm`)}`);
+    await writeFile(join(out, `${short}.wasm`), wasm[0]!.data);
+    progress(`wrote ${join(out, `${short}.wasm`)}`);
   }
   progress(`wrote OCI layout ${out}`);
-  process.stdout.write(`${reference.replace(/^oci:\/\//, '')}@${pulled.digest}\n`);
+  process.stdout.write(`${name}@${pulled.digest}\n`);
 }
