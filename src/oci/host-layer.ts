@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WasmkubeError } from '../errors.ts';
 import type { LayerFile } from './tar-gzip.ts';
 
 /** The wasmkube checkout or install this code runs from. */
@@ -70,9 +71,20 @@ interface LockPackage {
 
 /** Package folders (relative to root, `node_modules/…`) the packages need, resolved as Node does. */
 export function packageClosure(packages: readonly string[], root: string = WASMKUBE_ROOT): string[] {
-  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, LockPackage>;
-  };
+  let lock: { packages: Record<string, LockPackage> };
+  try {
+    lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  } catch (cause) {
+    // The lock file is what says which installed package versions the host runs with.
+    throw new WasmkubeError(
+      'BUILD_FAILED',
+      `cannot read ${join(root, 'package-lock.json')} for the host layer`,
+      {
+        cause,
+        fix: 'build container images from a wasmkube checkout installed with `npm ci`',
+      },
+    );
+  }
   const found = new Set<string>();
   const resolveFrom = (from: string, name: string): string | undefined => {
     // Node looks in the nearest node_modules first, then each parent's.

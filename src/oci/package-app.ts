@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { appImageRefs } from '../app/image-refs.ts';
-import { WasmkubeError } from '../errors.ts';
+import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { LoadedManifest } from '../manifest/index.ts';
 import { readServiceFiles } from './app-layer.ts';
 import {
@@ -16,7 +16,7 @@ import {
   dockerfile,
 } from './container-image.ts';
 import { readLayout } from './layout.ts';
-import { pullImage } from './pull.ts';
+import { parsePlatform, pullImage } from './pull.ts';
 import { formatReference, parseReference } from './reference.ts';
 import { insecureByEnv } from './run-from-registry.ts';
 import type { Image } from './types.ts';
@@ -74,6 +74,7 @@ export async function packageApp(loaded: LoadedManifest, opts: PackageOptions = 
     }
   }
   if (kind === 'wasm') return { images };
+  parsePlatform(opts.platform ?? 'linux/amd64');
   const baseRef = opts.base ?? DEFAULT_BASE;
   opts.onProgress?.(`pulling base image ${baseRef}`);
   const base = await loadBase(baseRef, opts);
@@ -107,11 +108,19 @@ async function loadBase(base: string, opts: PackageOptions): Promise<{ ref?: str
     return { image: images[0]!.image };
   }
   const ref = parseReference(base);
-  const pulled = await pullImage(base, {
-    insecure: opts.insecure ?? insecureByEnv(ref.registry),
-    platform: opts.platform ?? 'linux/amd64',
-  });
-  return { ref: formatReference(ref), image: pulled.image };
+  try {
+    const pulled = await pullImage(base, {
+      insecure: opts.insecure ?? insecureByEnv(ref.registry),
+      platform: opts.platform ?? 'linux/amd64',
+    });
+    return { ref: formatReference(ref), image: pulled.image };
+  } catch (err) {
+    if (!isWasmkubeError(err) || !['OCI_NETWORK', 'OCI_NOT_FOUND', 'OCI_AUTH'].includes(err.code)) throw err;
+    throw new WasmkubeError(err.code, `base image ${base}: ${err.message}`, {
+      cause: err,
+      fix: `${err.fix ?? 'check the reference'}; or pass --base with a reachable image or a local OCI layout (a folder or .tar)`,
+    });
+  }
 }
 
 /** Writes the Dockerfile and the files it copies (`opt/wasmkube/`, `app/`) into a folder. */

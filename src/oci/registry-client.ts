@@ -333,12 +333,14 @@ export class RegistryClient {
         fix: 'the uploaded bytes do not match their digest: rebuild the image and push again',
       });
     }
-    throw new WasmkubeError('OCI_REGISTRY', message, {
+    const err = new WasmkubeError('OCI_REGISTRY', message, {
       fix:
         res.status >= 500
           ? 'the registry failed; try again later'
           : 'the registry refused the request; see its message',
     });
+    if (res.status >= 500 || res.status === 429) TRANSIENT.add(err);
+    throw err;
   }
 }
 
@@ -354,8 +356,11 @@ function isWasmkubeErrorLike(err: unknown): err is WasmkubeError {
   return err instanceof WasmkubeError;
 }
 
+/** Registry answers worth another try (5xx, 429) once the requests that return them are not retried alone. */
+const TRANSIENT = new WeakSet<Error>();
+
 function isTransient(err: unknown): boolean {
-  return err instanceof WasmkubeError && err.code === 'OCI_NETWORK';
+  return err instanceof WasmkubeError && (err.code === 'OCI_NETWORK' || TRANSIENT.has(err));
 }
 
 function networkError(registry: string, what: string, cause: unknown): WasmkubeError {

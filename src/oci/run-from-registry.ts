@@ -10,10 +10,11 @@ import { cacheDir } from '../host/cache-dir.ts';
 import type { AppManifest } from '../manifest/index.ts';
 import { APP_DIR } from './app-layer.ts';
 import { LAYER_ANNOTATION } from './container-image.ts';
-import { pullImage } from './pull.ts';
+import { pullManifest } from './pull.ts';
 import { formatReference, parseReference } from './reference.ts';
+import { RegistryClient } from './registry-client.ts';
 import { readTar } from './tar-gzip.ts';
-import { MEDIA } from './types.ts';
+import { type ImageManifest, MEDIA } from './types.ts';
 
 export interface ResolveOptions {
   /** Plain HTTP. @default true for registries listed in $WASMKUBE_INSECURE_REGISTRIES (comma-separated) */
@@ -38,28 +39,30 @@ const WASM_LAYERS: ReadonlySet<string> = new Set([MEDIA.wasmLayer, MEDIA.spinLay
 
 export async function resolveOciRef(reference: string, opts: ResolveOptions = {}): Promise<Resolved> {
   const ref = parseReference(reference);
-  const insecure = opts.insecure ?? insecureByEnv(ref.registry);
-  const pulled = await pullImage(reference, { insecure });
-  const hex = pulled.digest.slice('sha256:'.length);
-  const dir = join(opts.cacheRoot ?? cacheDir('oci'), hex);
+  const client = new RegistryClient(ref.registry, { insecure: opts.insecure ?? insecureByEnv(ref.registry) });
+  const { digest, manifest } = await pullManifest(client, ref, { os: 'linux', architecture: 'amd64' });
+  const m = JSON.parse(Buffer.from(manifest.data).toString('utf8')) as ImageManifest;
+  const dir = join(opts.cacheRoot ?? cacheDir('oci'), digest.slice('sha256:'.length));
   const name = ref.repository.split('/').at(-1)!;
-  const wasmLayers = pulled.image.layers.filter((l) => WASM_LAYERS.has(l.descriptor.mediaType));
+  // Only the layer that is run is fetched (an app image's base and host layers are not needed here),
+  // and nothing at all when this digest is cached already.
+  const wasmLayers = (m.layers ?? []).filter((l) => WASM_LAYERS.has(l.mediaType));
   if (wasmLayers.length > 0) {
     if (wasmLayers.length > 1) {
       throw new WasmkubeError(
         'OCI_UNSUPPORTED',
         `${formatReference(ref)} holds ${wasmLayers.length} Wasm layers; wasmkube runs one per service`,
-        {
-          fix: 'push each service as its own artifact (wasmkube push does)',
-        },
+        { fix: 'push each service as its own artifact (wasmkube push does)' },
       );
     }
     const path = join(dir, `${name}.wasm`);
-    if (!existsSync(path))
-      await writeAtomically(dir, async (tmp) => writeFile(join(tmp, `${name}.wasm`), wasmLayers[0]!.data));
-    return { kind: 'wasm', path, digest: pulled.digest };
+    if (!existsSync(path)) {
+      const data = await client.getBlob(ref.repository, wasmLayers[0]!.digest);
+      await writeAtomically(dir, (tmp) => writeFile(join(tmp, `${name}.wasm`), data));
+    }
+    return { kind: 'wasm', path, digest };
   }
-  const app = pulled.image.layers.find((l) => l.descriptor.annotations?.[LAYER_ANNOTATION] === 'app');
+  const app = (m.layers ?? []).find((l) => l.annotations?.[LAYER_ANNOTATION] === 'app');
   if (!app) {
     throw new WasmkubeError(
       'OCI_UNSUPPORTED',
@@ -70,9 +73,11 @@ export async function resolveOciRef(reference: string, opts: ResolveOptions = {}
     );
   }
   const appDir = join(dir, APP_DIR);
-  if (!existsSync(join(appDir, 'wasmkube.yaml')))
-    await writeAtomically(dir, (tmp) => unpackApp(app.data, tmp));
-  return { kind: 'app', dir: appDir, digest: pulled.digest };
+  if (!existsSync(join(appDir, 'wasmkube.yaml'))) {
+    const data = await client.getBlob(ref.repository, app.digest);
+    await writeAtomically(dir, (tmp) => unpackApp(data, tmp));
+  }
+  return { kind: 'app', dir: appDir, digest };
 }
 
 /** Unpacks only `app/…` entries, refusing paths that would leave the folder. */

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { isWasmkubeError } from '../../src/errors.ts';
 import { loadManifest } from '../../src/manifest/index.ts';
 import { packageApp, pullImage, readTar, sha256, writeLayoutDir } from '../../src/oci/index.ts';
 import { buildNodeBaseImage, pushNodeBaseImage } from '../helpers/base-image.ts';
@@ -158,6 +159,29 @@ describe('container image', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /demo:latest: 2 blob\(s\) uploaded .* 2 already there, 0 mounted/);
     await writeFile(join(app, 'wasmkube.yaml'), DEMO_MANIFEST);
+  });
+
+  test('a base index without the platform: OCI_UNSUPPORTED listing what it has', async () => {
+    await assert.rejects(
+      pullImage(base, { insecure: true, platform: 'linux/s390x' }),
+      (e: unknown) =>
+        isWasmkubeError(e) &&
+        e.code === 'OCI_UNSUPPORTED' &&
+        /has no linux\/s390x image \(it has linux\/arm64, linux\/amd64\)/.test(e.message),
+    );
+    const r = await wasmkube([
+      'package',
+      app,
+      '--kind',
+      'container',
+      '--base',
+      base,
+      '--insecure',
+      '--platform',
+      'amd64',
+    ]);
+    assert.equal(r.code, 64, r.stderr);
+    assert.match(r.stderr, /error\[BAD_ARGUMENT\]: --platform amd64 is not os\/architecture/);
   });
 
   test('reproducible: the same app on the same base gives the same digest; package writes layout, tar and Dockerfile', async () => {
