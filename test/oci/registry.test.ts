@@ -3,12 +3,14 @@
 // failures: corrupt blobs, wrong digests, plain HTTP without --insecure, a connection that drops.
 
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { isWasmkubeError } from '../../src/errors.ts';
 import { loadManifest } from '../../src/manifest/index.ts';
 import {
@@ -25,6 +27,8 @@ import { guestPath } from '../helpers/guests.ts';
 import { startUp } from '../helpers/host.ts';
 import { demoApp, wasmkube } from '../helpers/oci-app.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
+
+const run = promisify(execFile);
 
 let reg: TestRegistry;
 let app: string;
@@ -135,6 +139,35 @@ describe('Wasm artifacts through a registry', () => {
     assert.equal(methods.filter((m) => m === 'PATCH').length, Math.ceil(size / 1000));
     const back = await pullImage(`${reg.host}/chunked/hello:1`, { insecure: true });
     assert.ok(Buffer.from(back.image.layers[0]!.data).equals(image.layers[0]!.data));
+  });
+
+  test('skopeo reads the layout tarball and folder: what it copies to the registry keeps our digests', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wasmkube-skopeo-'));
+    const r = await wasmkube([
+      'package',
+      app,
+      '--kind',
+      'wasm',
+      '--out',
+      join(dir, 'oci'),
+      '--tar',
+      join(dir, 'oci.tar'),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const digests = new Map(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(' ')[0]!.split('@') as [string, string]),
+    );
+    for (const [source, name] of [
+      [`oci-archive:${join(dir, 'oci.tar')}:demo-hello:latest`, 'demo-hello:latest'],
+      [`oci:${join(dir, 'oci')}:demo-greet:latest`, 'demo-greet:latest'],
+    ] as const) {
+      const target = `${reg.host}/skopeo/${name}`;
+      await run('skopeo', ['copy', '--quiet', '--dest-tls-verify=false', source, `docker://${target}`]);
+      assert.equal((await pullImage(target, { insecure: true })).digest, digests.get(name), name);
+    }
   });
 
   test('packaging twice gives the same digests', async () => {
