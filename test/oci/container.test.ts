@@ -150,6 +150,16 @@ describe('container image', () => {
       await local.stop();
     }
 
+    const from = await wasmkube(['up', '--from', `oci://${image}`], {
+      ...env,
+      WASMKUBE_INSECURE_REGISTRIES: reg.host,
+    });
+    assert.equal(from.code, 64, from.stderr);
+    assert.match(
+      from.stderr,
+      /error\[BAD_ARGUMENT\]: --from oci:.* is a wasmkube app image, not one component/,
+    );
+
     // Only the app changed: the rebuild pushes the app layer and the config, nothing else.
     await writeFile(join(app, 'wasmkube.yaml'), DEMO_MANIFEST.replace('"/greet"', '"/greetings"'));
     const again = await wasmkube(

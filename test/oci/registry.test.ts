@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -226,6 +227,45 @@ describe('registry failures leave nothing half-pushed', () => {
     assert.equal(r.code, 69, r.stderr);
     assert.match(r.stderr, /error\[OCI_NETWORK\]: 127\.0\.0\.1:\d+: .*connection failed/);
     assert.match(r.stderr, /fix: .*--insecure/);
+  });
+
+  test('503 answers are retried with backoff, then the push goes through', async () => {
+    // A real HTTP hop in front of the real registry that fails the first two upload starts with 503.
+    const [rhost, rport] = reg.host.split(':');
+    let failed = 0;
+    const proxy = http.createServer((req, res) => {
+      if (req.method === 'POST' && failed < 2) {
+        failed++;
+        req.resume();
+        res.writeHead(503).end();
+        return;
+      }
+      const fwd = http.request(
+        { host: rhost, port: Number(rport), method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode!, up.headers);
+          up.pipe(res);
+        },
+      );
+      fwd.on('error', () => res.destroy());
+      req.pipe(fwd);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(proxy.address() as net.AddressInfo).port}`;
+    try {
+      const pushed = await pushImage(`${host}/flaky/hello:1`, await wasmArtifact(), {
+        insecure: true,
+        backoffMs: 10,
+      });
+      assert.equal(failed, 2);
+      assert.equal(pushed.uploaded.blobs, 2);
+      assert.equal(
+        await new RegistryClient(reg.host, { insecure: true }).hasManifest('flaky/hello', '1'),
+        true,
+      );
+    } finally {
+      proxy.close();
+    }
   });
 
   test('a registry that drops the connection: retried, then OCI_NETWORK, and no tag', async () => {
