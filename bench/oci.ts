@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadManifest } from '../src/manifest/index.ts';
 import { type Image, imageSize, packageApp, pullImage, pushImage } from '../src/oci/index.ts';
 import { pushNodeBaseImage } from '../test/helpers/base-image.ts';
-import { DEMO_MANIFEST, demoApp } from '../test/helpers/oci-app.ts';
+import { DEMO_MANIFEST, demoApp, removeTempDirs } from '../test/helpers/oci-app.ts';
 import { startRegistry } from '../test/helpers/registry.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -125,4 +125,5 @@ try {
   await writeFile(join(ROOT, 'bench', 'results', 'oci.json'), `${JSON.stringify(results, null, 2)}\n`);
 } finally {
   await reg.stop();
+  await removeTempDirs();
 }

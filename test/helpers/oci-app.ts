@@ -2,7 +2,7 @@
 // source by guests.ts) in a temp folder, and the CLI run with its own environment.
 
 import { spawn } from 'node:child_process';
-import { copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guestPath } from './guests.ts';
@@ -22,9 +22,22 @@ services:
     routes: ["/greet"]
 `;
 
+const made: string[] = [];
+
+/** A temp folder that removeTempDirs() deletes (layouts and base images here are tens of MB). */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true });
+}
+
 /** A fresh app folder: hello (hello-component) on /hello, greet (wagi-hello) on /greet. */
 export async function demoApp(manifest: string = DEMO_MANIFEST): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'wasmkube-oci-app-'));
+  const dir = await tempDir('wasmkube-oci-app-');
   await copyFile(await guestPath('hello-component'), join(dir, 'hello.wasm'));
   await copyFile(await guestPath('wagi-hello'), join(dir, 'greet.wasm'));
   await writeFile(join(dir, 'wasmkube.yaml'), manifest);

@@ -3,16 +3,13 @@
 // token proxy on 127.0.0.1 in front of a real registry. Missing or wrong credentials leave no tag.
 
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
 import { loadManifest } from '../../src/manifest/index.ts';
 import { packageApp, pullImage, pushImage, RegistryClient } from '../../src/oci/index.ts';
-import { demoApp, wasmkube } from '../helpers/oci-app.ts';
+import { demoApp, removeTempDirs, tempDir, wasmkube } from '../helpers/oci-app.ts';
 import { dockerConfig, startRegistry, type TestRegistry } from '../helpers/registry.ts';
 
 let reg: TestRegistry;
@@ -24,11 +21,12 @@ before(async () => {
 });
 after(async () => {
   await reg?.stop();
+  await removeTempDirs();
 });
 
 describe('Basic auth (htpasswd)', () => {
   test('no stored credentials: OCI_AUTH with a fix, exit 77, and no tag', async () => {
-    const empty = await mkdtemp(join(tmpdir(), 'wasmkube-no-creds-'));
+    const empty = await tempDir('wasmkube-no-creds-');
     const r = await wasmkube(
       ['push', app, '--registry', `${reg.host}/acme`, '--kind', 'wasm', '--insecure'],
       {
@@ -72,7 +70,7 @@ describe('Basic auth (htpasswd)', () => {
         },
       );
       assert.equal(pushed.code, 0, pushed.stderr);
-      const out = await mkdtemp(join(tmpdir(), 'wasmkube-auth-pull-'));
+      const out = await tempDir('wasmkube-auth-pull-');
       const pulled = await wasmkube(['pull', `${reg.host}/acme/demo-greet`, '--out', out, '--insecure'], {
         DOCKER_CONFIG: plain.dir,
       });
@@ -147,7 +145,7 @@ describe('Bearer tokens', () => {
         credentials: { username: 'ci', password: 'token-pw' },
       });
       assert.equal(back.digest, pushed.digest);
-      const empty = await mkdtemp(join(tmpdir(), 'wasmkube-no-creds-'));
+      const empty = await tempDir('wasmkube-no-creds-');
       const saved = process.env.DOCKER_CONFIG;
       process.env.DOCKER_CONFIG = empty;
       try {

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -15,7 +14,7 @@ import { loadManifest } from '../../src/manifest/index.ts';
 import { packageApp, pullImage, readTar, sha256, writeLayoutDir } from '../../src/oci/index.ts';
 import { buildNodeBaseImage, pushNodeBaseImage } from '../helpers/base-image.ts';
 import { startUp } from '../helpers/host.ts';
-import { DEMO_MANIFEST, demoApp, wasmkube } from '../helpers/oci-app.ts';
+import { DEMO_MANIFEST, demoApp, removeTempDirs, tempDir, wasmkube } from '../helpers/oci-app.ts';
 import { freePort, startRegistry, type TestRegistry } from '../helpers/registry.ts';
 
 const run = promisify(execFile);
@@ -37,6 +36,7 @@ after(async () => {
   for (const c of containers) await podman('rm', '-f', '-t', '0', c).catch(() => {});
   for (const i of images) await podman('rmi', '-f', i).catch(() => {});
   await reg?.stop();
+  await removeTempDirs();
 });
 
 async function waitHealthy(url: string, container: string): Promise<void> {
@@ -53,7 +53,7 @@ async function waitHealthy(url: string, container: string): Promise<void> {
 
 describe('container image', () => {
   test('push on a base from the registry (index → linux/amd64), run with podman read-only as non-root', async () => {
-    const env = { WASMKUBE_CACHE_DIR: await mkdtemp(join(tmpdir(), 'wasmkube-cache-')) };
+    const env = { WASMKUBE_CACHE_DIR: await tempDir('wasmkube-cache-') };
     const pushed = await wasmkube(
       ['push', app, '--registry', `${reg.host}/acme`, '--kind', 'container', '--base', base, '--insecure'],
       env,
@@ -195,7 +195,7 @@ describe('container image', () => {
   });
 
   test('reproducible: the same app on the same base gives the same digest; package writes layout, tar and Dockerfile', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wasmkube-base-layout-'));
+    const dir = await tempDir('wasmkube-base-layout-');
     await writeLayoutDir(join(dir, 'base'), [{ name: 'node:24', image: await buildNodeBaseImage() }]);
     const loaded = await loadManifest(app);
     const digest = async () => {

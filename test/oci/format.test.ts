@@ -2,10 +2,9 @@
 // deterministic tar+gzip, the component's world, layouts, and the host layer's import graph.
 
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
 import { loadManifest } from '../../src/manifest/index.ts';
 import { parseChallenge } from '../../src/oci/auth-challenge.ts';
@@ -29,7 +28,9 @@ import {
   writeLayoutDir,
 } from '../../src/oci/index.ts';
 import { guestPath } from '../helpers/guests.ts';
-import { demoApp } from '../helpers/oci-app.ts';
+import { demoApp, removeTempDirs, tempDir } from '../helpers/oci-app.ts';
+
+after(removeTempDirs);
 
 describe('references', () => {
   test('registry, repository, tag and digest', () => {
@@ -80,7 +81,7 @@ describe('auth challenges and credentials', () => {
   });
 
   test('config.json: auth as base64, username/password, URL keys, DOCKER_CONFIG', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wasmkube-creds-'));
+    const dir = await tempDir('wasmkube-creds-');
     await writeFile(
       join(dir, 'config.json'),
       JSON.stringify({
@@ -203,7 +204,7 @@ describe('OCI image layout', () => {
     );
     const image = assembleImage(config, [layer]);
     const named = [{ name: 'demo:1', image }];
-    const dir = await mkdtemp(join(tmpdir(), 'wasmkube-layout-'));
+    const dir = await tempDir('wasmkube-layout-');
     await writeLayoutDir(join(dir, 'oci'), named);
     const back = await readLayout(join(dir, 'oci'));
     assert.equal(back[0]!.name, 'demo:1');

@@ -5,10 +5,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
@@ -26,7 +25,7 @@ import {
 } from '../../src/oci/index.ts';
 import { guestPath } from '../helpers/guests.ts';
 import { startUp } from '../helpers/host.ts';
-import { demoApp, wasmkube } from '../helpers/oci-app.ts';
+import { demoApp, removeTempDirs, tempDir, wasmkube } from '../helpers/oci-app.ts';
 import { startRegistry, type TestRegistry } from '../helpers/registry.ts';
 
 const run = promisify(execFile);
@@ -38,10 +37,11 @@ let cache: string;
 before(async () => {
   reg = await startRegistry();
   app = await demoApp();
-  cache = await mkdtemp(join(tmpdir(), 'wasmkube-oci-cache-'));
+  cache = await tempDir('wasmkube-oci-cache-');
 });
 after(async () => {
   await reg?.stop();
+  await removeTempDirs();
 });
 
 async function wasmArtifact(service = 'hello') {
@@ -72,7 +72,7 @@ describe('Wasm artifacts through a registry', () => {
     assert.deepEqual(again.stdout.trim().split('\n').sort(), lines, 'same digests');
     assert.match(again.stderr, /demo-hello:latest: 0 blob\(s\) uploaded \(0 bytes\), 2 already there/);
 
-    const out = await mkdtemp(join(tmpdir(), 'wasmkube-pull-'));
+    const out = await tempDir('wasmkube-pull-');
     const pulled = await wasmkube(
       ['pull', `${reg.host}/acme/demo-hello:latest`, '--out', out, '--insecure'],
       env,
@@ -95,7 +95,7 @@ describe('Wasm artifacts through a registry', () => {
     } finally {
       await one.stop();
     }
-    const dir = await mkdtemp(join(tmpdir(), 'wasmkube-oci-source-'));
+    const dir = await tempDir('wasmkube-oci-source-');
     await writeFile(
       join(dir, 'wasmkube.yaml'),
       `apiVersion: wasmkube.dev/v1alpha1\nname: remote\nservices:\n  greet:\n    source: oci://${reg.host}/acme/demo-greet:run\n    routes: ["/greet"]\n`,
@@ -143,7 +143,7 @@ describe('Wasm artifacts through a registry', () => {
   });
 
   test('skopeo reads the layout tarball and folder: what it copies to the registry keeps our digests', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'wasmkube-skopeo-'));
+    const dir = await tempDir('wasmkube-skopeo-');
     const r = await wasmkube([
       'package',
       app,
@@ -189,7 +189,7 @@ describe('registry failures leave nothing half-pushed', () => {
     const data = Buffer.from(image.layers[0]!.data);
     data[100] = (data[100]! + 1) % 256;
     await writeFile(reg.blobFile(layer), data);
-    const out = await mkdtemp(join(tmpdir(), 'wasmkube-pull-corrupt-'));
+    const out = await tempDir('wasmkube-pull-corrupt-');
     const r = await wasmkube(['pull', `${reg.host}/corrupt/hello:1`, '--out', join(out, 'x'), '--insecure']);
     assert.equal(r.code, 65, r.stderr);
     assert.match(
