@@ -19,6 +19,13 @@ export type ErrorCode =
   | 'BODY_TOO_LARGE'
   | 'CLIENT_CLOSED'
   | 'SERVICE_UNAVAILABLE'
+  | 'OCI_REFERENCE'
+  | 'OCI_AUTH'
+  | 'OCI_NOT_FOUND'
+  | 'OCI_NETWORK'
+  | 'OCI_REGISTRY'
+  | 'OCI_DIGEST'
+  | 'OCI_UNSUPPORTED'
   | 'INTERNAL';
 
 /** Exit code and HTTP status per code; the CLI and the host read these, nothing else decides them. */
@@ -41,6 +48,14 @@ const CATALOG: Record<ErrorCode, { exit: number; status: number }> = {
   // nginx's 499: nobody is left to read it, but logs and metrics say what happened.
   CLIENT_CLOSED: { exit: 70, status: 499 },
   SERVICE_UNAVAILABLE: { exit: 69, status: 503 },
+  // Registry failures: 77 (EX_NOPERM) for auth, as sysexits has it; 502 when a host pulling at run time fails.
+  OCI_REFERENCE: { exit: 64, status: 400 },
+  OCI_AUTH: { exit: 77, status: 502 },
+  OCI_NOT_FOUND: { exit: 66, status: 502 },
+  OCI_NETWORK: { exit: 69, status: 502 },
+  OCI_REGISTRY: { exit: 69, status: 502 },
+  OCI_DIGEST: { exit: 65, status: 502 },
+  OCI_UNSUPPORTED: { exit: 65, status: 502 },
   INTERNAL: { exit: 70, status: 500 },
 };
 

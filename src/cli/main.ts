@@ -43,6 +43,55 @@ program
   .description('print the JSON Schema of wasmkube.yaml')
   .action(async () => (await import('./commands/schema.ts')).schema());
 
+program
+  .command('package')
+  .description(
+    "build the app's images: a Wasm artifact per service and/or a container image, as an OCI layout",
+  )
+  .argument('[app]', 'app folder or manifest file')
+  .option('--kind <kind>', 'wasm, container or all', 'all')
+  .option('--out <dir>', 'OCI image layout folder to write (default ./oci unless --tar)')
+  .option('--tar <file>', 'also write the layout as one tarball (podman load -i FILE)')
+  .option(
+    '--base <ref>',
+    'base of the container image: a reference or an OCI layout',
+    'docker.io/library/node:24-slim',
+  )
+  .option('--platform <os/arch>', 'platform to take from a base image index', 'linux/amd64')
+  .option('--format <format>', 'Wasm artifact layout: cncf or spin', 'cncf')
+  .option('--registry <registry>', 'name the images REGISTRY/APP[-SERVICE]:TAG')
+  .option('--tag <tag>', 'image tag', 'latest')
+  .option('--dockerfile', 'also write an equivalent Dockerfile and build context (OUT/docker)')
+  .option('--insecure', 'plain HTTP to the base image registry')
+  .action(async (app, flags) => (await import('./commands/package.ts')).packageCommand(app, flags));
+
+program
+  .command('push')
+  .description('package the app and push its images to a registry; prints each REF@DIGEST')
+  .argument('[app]', 'app folder or manifest file')
+  .requiredOption('--registry <registry>', 'registry and namespace, e.g. ghcr.io/acme')
+  .option('--tag <tag>', 'image tag', 'latest')
+  .option('--kind <kind>', 'wasm, container or all', 'all')
+  .option(
+    '--base <ref>',
+    'base of the container image: a reference or an OCI layout',
+    'docker.io/library/node:24-slim',
+  )
+  .option('--platform <os/arch>', 'platform to take from a base image index', 'linux/amd64')
+  .option('--format <format>', 'Wasm artifact layout: cncf or spin', 'cncf')
+  .option('--chunk-size <bytes>', 'upload blobs larger than this in chunks')
+  .option('--insecure', 'plain HTTP, for a local registry')
+  .action(async (app, flags) => (await import('./commands/push.ts')).pushCommand(app, flags));
+
+program
+  .command('pull')
+  .description('pull an image or Wasm artifact into an OCI layout folder (digests verified)')
+  .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@DIGEST]')
+  .option('--out <dir>', 'folder to write (default ./REPOSITORY-NAME)')
+  .option('--platform <os/arch>', 'platform to take from an index', 'linux/amd64')
+  .option('--insecure', 'plain HTTP, for a local registry')
+  .action(async (ref, flags) => (await import('./commands/pull.ts')).pullCommand(ref, flags));
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

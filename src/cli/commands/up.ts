@@ -59,9 +59,18 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     }
   }
   const listen = flags.listen === undefined ? undefined : parseListen(flags.listen, '--listen');
-  const loaded = flags.from
-    ? appManifestForSingleModule(resolve(flags.from), flags.listen)
-    : (await loadManifest(app ?? '.')).app;
+  // oci:// apps, components and sources are pulled (verified, cached by digest) into local paths first.
+  const oci = () => import('../../oci/index.ts');
+  const target =
+    app?.startsWith('oci://') || flags.from?.startsWith('oci://')
+      ? await (await oci()).resolveUpTarget(app, flags.from)
+      : { app, from: flags.from };
+  const parsed = target.from
+    ? appManifestForSingleModule(resolve(target.from), flags.listen)
+    : (await loadManifest(target.app ?? '.')).app;
+  const loaded = parsed.services.some((s) => s.source.kind === 'oci')
+    ? await (await oci()).resolveOciSources(parsed)
+    : parsed;
   const shutdown = {
     drainDelayMs:
       flags.drainDelay === undefined

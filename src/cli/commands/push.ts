@@ -1,0 +1,53 @@
+// `wasmkube push [APP] --registry REG`: packages the app and pushes each image (blobs first, manifest
+// last), named by src/app/image-refs.ts; prints each pushed reference pinned to its digest.
+
+import { WasmkubeError } from '../../errors.ts';
+import { type BlobPushResult, parseReference, pushImage } from '../../oci/index.ts';
+import { progress } from '../output.ts';
+import { loadAndPackage, type PackageFlags } from './package.ts';
+
+export interface PushFlags extends PackageFlags {
+  readonly chunkSize?: string;
+}
+
+export async function pushCommand(app: string | undefined, flags: PushFlags): Promise<void> {
+  if (!flags.registry) {
+    throw new WasmkubeError('BAD_ARGUMENT', 'push needs --registry', {
+      fix: 'give the registry and namespace, e.g. --registry ghcr.io/acme (or 127.0.0.1:5000/acme --insecure)',
+    });
+  }
+  const pkg = await loadAndPackage(app, flags);
+  const registry = parseReference(`${flags.registry.replace(/\/+$/, '')}/x`).registry;
+  // Base layers already on the target registry are mounted into the app's repository, not uploaded.
+  const mountFrom = new Map<string, string>();
+  if (pkg.base) {
+    const base = parseReference(pkg.base.ref);
+    if (base.registry === registry) {
+      for (const l of pkg.base.image.layers) mountFrom.set(l.descriptor.digest, base.repository);
+    }
+  }
+  const chunkSize = flags.chunkSize === undefined ? undefined : Number(flags.chunkSize);
+  if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0)) {
+    throw new WasmkubeError('BAD_ARGUMENT', `--chunk-size ${flags.chunkSize} is not a byte count`, {
+      fix: 'give a positive number of bytes, e.g. --chunk-size 5242880',
+    });
+  }
+  const verbs: Record<BlobPushResult, string> = {
+    uploaded: 'uploaded',
+    exists: 'exists',
+    mounted: 'mounted',
+  };
+  for (const i of pkg.images) {
+    const result = await pushImage(i.name, i.image, {
+      insecure: flags.insecure ?? false,
+      mountFrom,
+      ...(chunkSize ? { chunkSize } : {}),
+      onBlob: (digest, size, r) =>
+        progress(`  ${i.name}: ${verbs[r]} ${digest.slice(0, 19)} (${size} bytes)`),
+    });
+    progress(
+      `pushed ${i.name}: ${result.uploaded.blobs} blob(s) uploaded (${result.uploaded.bytes} bytes), ${result.skipped} already there, ${result.mounted} mounted`,
+    );
+    process.stdout.write(`${result.pinned}\n`);
+  }
+}

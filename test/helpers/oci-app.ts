@@ -1,0 +1,73 @@
+// Fixtures for the OCI tests: a two-service app (a wasi:http component and a WAGI module, built from
+// source by guests.ts) in a temp folder, and the CLI run with its own environment.
+
+import { spawn } from 'node:child_process';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { guestPath } from './guests.ts';
+import { CLI, ROOT } from './host.ts';
+
+export const DEMO_MANIFEST = `# two services: a component and a WAGI module
+apiVersion: wasmkube.dev/v1alpha1
+name: demo
+host:
+  workers: 1
+services:
+  hello:
+    source: hello.wasm
+    routes: ["/hello"]
+  greet:
+    source: greet.wasm
+    routes: ["/greet"]
+`;
+
+const made: string[] = [];
+
+/** A temp folder that removeTempDirs() deletes (layouts and base images here are tens of MB). */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of made.splice(0)) await rm(dir, { recursive: true, force: true });
+}
+
+/** A fresh app folder: hello (hello-component) on /hello, greet (wagi-hello) on /greet. */
+export async function demoApp(manifest: string = DEMO_MANIFEST): Promise<string> {
+  const dir = await tempDir('wasmkube-oci-app-');
+  await copyFile(await guestPath('hello-component'), join(dir, 'hello.wasm'));
+  await copyFile(await guestPath('wagi-hello'), join(dir, 'greet.wasm'));
+  await writeFile(join(dir, 'wasmkube.yaml'), manifest);
+  return dir;
+}
+
+/** Runs `wasmkube ARGS` to completion with extra environment variables. */
+export function wasmkube(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 120_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    proc.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+    proc.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
