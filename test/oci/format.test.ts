@@ -230,7 +230,7 @@ describe('host layer', () => {
     assert.ok(sources.includes('src/host/worker.ts'));
     assert.ok(sources.includes('src/cli/commands/up.ts'));
     assert.ok(!sources.some((s) => s.startsWith('src/build/')), 'no guest build toolchain');
-    for (const p of ['pino', 'yaml', 'zod', 'commander', '@bytecodealliance/jco-transpile'])
+    for (const p of ['pino', 'yaml', 'zod', 'commander', 'jco-transpile-lean'])
       assert.ok(packages.includes(p), p);
     const closure = packageClosure(packages);
     for (const heavy of [

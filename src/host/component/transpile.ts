@@ -32,11 +32,13 @@ const memo = new Map<string, Promise<TranspiledComponent>>();
 
 export function transpileComponent(bytes: Uint8Array, source: string): Promise<TranspiledComponent> {
   const digest = createHash('sha256').update(bytes).digest('hex');
-  const known = memo.get(digest);
+  // Keyed by the cache folder too: packaging fills a staging cache per image and must find it written.
+  const key = `${cacheDir('transpiled')}:${digest}`;
+  const known = memo.get(key);
   if (known) return known;
   const p = load(bytes, source, digest);
-  memo.set(digest, p);
-  p.catch(() => memo.delete(digest));
+  memo.set(key, p);
+  p.catch(() => memo.delete(key));
   return p;
 }
 
