@@ -27,6 +27,11 @@ services:
     routes: ["/..."]
     env: { GREETING: "hi there", MODE: test }
     limits: { timeout: 1s, memory: 48Mi, maxBodySize: 256Ki }
+  # The same guest for the long streams: a 1 s deadline is for the loop test, not for a loaded machine.
+  js-stream:
+    source: ${js}
+    routes: ["/stream"]
+    limits: { timeout: 60s, memory: 48Mi }
 `);
   up = await startUp([dir]);
 });
