@@ -188,10 +188,15 @@ export interface OutputSink {
 }
 
 /** Writes to a sink: a response body, or a log line splitter for stdout/stderr. */
+/** Guest writes are copied into slabs of this size: one allocation per slab, not one per write. */
+const SLAB = 64 * 1024;
+
 export class OutputStream {
   readonly #sink: OutputSink;
   readonly #ref: ScopeRef | null;
   closed = false;
+  #slab: Buffer | null = null;
+  #used = 0;
 
   constructor(sink: OutputSink, ref: ScopeRef | null) {
     this.#sink = sink;
@@ -207,9 +212,25 @@ export class OutputStream {
     if (this.closed || this.#sink.failed) return CLOSED;
     // The permit from check-write bounds what the host buffers for a guest that never waits.
     if (contents.length > this.#sink.capacity) return overPermit(contents.length);
-    // `contents` is a view of guest memory, valid only during this call.
-    this.#sink.write(contents.slice());
+    this.#sink.write(this.#copy(contents));
     return OK_EMPTY;
+  }
+
+  /**
+   * `contents` is a view of guest memory, valid only during this call: copied into the current slab
+   * (never written over once handed out: the slab only fills forward), or its own buffer when large.
+   */
+  #copy(contents: Uint8Array): Uint8Array {
+    const n = contents.length;
+    if (n > SLAB / 4) return contents.slice();
+    if (this.#slab === null || this.#used + n > SLAB) {
+      this.#slab = Buffer.allocUnsafeSlow(SLAB);
+      this.#used = 0;
+    }
+    const at = this.#used;
+    this.#slab.set(contents, at);
+    this.#used += n;
+    return this.#slab.subarray(at, at + n);
   }
 
   blockingWriteAndFlush(
@@ -218,11 +239,11 @@ export class OutputStream {
     if (this.closed) return CLOSED;
     if (contents.length > MAX_BLOCKING_WRITE) return overPermit(contents.length);
     if (this.#sink.capacity > 0) {
-      this.#sink.write(contents.slice());
+      this.#sink.write(this.#copy(contents));
       return this.blockingFlush();
     }
     // Copied now: the guest's memory may change while it is suspended.
-    const copy = contents.slice();
+    const copy = this.#copy(contents);
     return this.subscribe()
       .waitReady()
       .then(() => {

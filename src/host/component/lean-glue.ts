@@ -14,6 +14,7 @@
  *   incoming request); it is disposed of instead, as later jco releases do.
  * - Byte lists are copied out of guest memory with `TypedArray#slice`, not `ArrayBuffer#slice`: small
  *   copies then live on V8's heap instead of in a malloc'd backing store each.
+ * - `output-stream.write` and `blocking-write-and-flush` get a view of guest memory; the host copies.
  * - The exports gain `__wasmkubeHeld()`: how many host resources the guest still owns. An instance that
  *   holds none can be reset to its first state (see snapshot.ts); one that holds any cannot.
  */
@@ -32,6 +33,12 @@ export function leanGlue(js: string): string {
       /new Uint8Array\((memory\d+)\.buffer\.slice\((\w+), \2 \+ (\w+) \* 1\)\)/g,
       'new Uint8Array($1.buffer, $2, $3).slice()',
     );
+  // Stream writes get a view of guest memory, not a copy: the host copies what it keeps (io.ts), into
+  // buffers of its own choosing, while the call lasts.
+  out = out.replace(
+    /var (result\d+) = new Uint8Array\((memory\d+)\.buffer, (\w+), (\w+)\)\.slice\(\);((?:(?!\bfunction\b)[\s\S])*?rsc0\.(?:write|blockingWriteAndFlush)\(\1\))/g,
+    'var $1 = new Uint8Array($2.buffer, $3, $4);$5',
+  );
   const tables = [...out.matchAll(/const (captureTable\d+) ?= ?new Map\(\);/g)].map((m) => `${m[1]}.size`);
   out = out.replace(
     /return \{ incomingHandler: /,
