@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'BODY_TOO_LARGE'
   | 'CLIENT_CLOSED'
   | 'SERVICE_UNAVAILABLE'
+  | 'K8S_INVALID'
+  | 'K8S_UNREACHABLE'
+  | 'K8S_API'
+  | 'K8S_ROLLOUT'
   | 'INTERNAL';
 
 /** Exit code and HTTP status per code; the CLI and the host read these, nothing else decides them. */
@@ -41,6 +45,14 @@ const CATALOG: Record<ErrorCode, { exit: number; status: number }> = {
   // nginx's 499: nobody is left to read it, but logs and metrics say what happened.
   CLIENT_CLOSED: { exit: 70, status: 499 },
   SERVICE_UNAVAILABLE: { exit: 69, status: 503 },
+  // A rendered object breaks its schema: bad settings in the manifest, like MANIFEST_INVALID.
+  K8S_INVALID: { exit: 65, status: 500 },
+  // No kubeconfig, context or API server: EX_UNAVAILABLE.
+  K8S_UNREACHABLE: { exit: 69, status: 503 },
+  // The API server refused a request (RBAC, admission, conflicts).
+  K8S_API: { exit: 70, status: 502 },
+  // Applied, but workloads did not become ready in time: EX_TEMPFAIL, worth retrying.
+  K8S_ROLLOUT: { exit: 75, status: 504 },
   INTERNAL: { exit: 70, status: 500 },
 };
 

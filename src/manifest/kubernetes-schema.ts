@@ -258,12 +258,10 @@ export const ServiceKubernetesSchema = z
         description:
           'PodDisruptionBudget; default maxUnavailable 1 when there are 2 or more replicas; false: none.',
       }),
-    networkPolicy: z
-      .boolean()
-      .meta({
-        description: 'NetworkPolicy allowing ingress only from the gateway and callers.',
-        default: true,
-      }),
+    networkPolicy: z.boolean().meta({
+      description: 'NetworkPolicy allowing ingress only from the gateway and callers.',
+      default: true,
+    }),
     serviceMonitor: z
       .union([z.boolean(), z.strictObject({ interval: duration }).partial()])
       .meta({ description: 'A prometheus-operator ServiceMonitor scraping /metrics.' }),
@@ -418,9 +416,13 @@ const AppKubernetesShape = {
     .strictObject({
       gatewayNamespace: name('namespace', 'ingress-nginx'),
       gatewayPodLabels: stringMap('pod labels'),
+      prometheusNamespace: name('namespace', 'monitoring'),
     })
     .partial()
-    .meta({ description: 'Where the gateway runs, for the NetworkPolicy; default namespace ingress-nginx.' }),
+    .meta({
+      description:
+        'Where the gateway (default namespace ingress-nginx) and Prometheus (default monitoring) run, for the NetworkPolicies.',
+    }),
   serviceMonitor: z
     .boolean()
     .meta({ description: 'A ServiceMonitor for every service (per-service settings win).' }),

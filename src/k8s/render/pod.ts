@@ -1,0 +1,175 @@
+// The pod template every workload kind shares (Deployment, StatefulSet, the canary): the guide's best
+// practices as defaults (probes, resources, Pod Security "restricted"), then the podTemplate passthrough.
+
+import type { KubernetesSpec, ServiceSpec } from '../../manifest/index.ts';
+import { selectorLabels, serviceLabels, TRACK_LABEL } from '../labels.ts';
+import type { RenderContext } from './context.ts';
+
+/** A non-root user that exists in no base image: runAsNonRoot needs a number to check. */
+export const POD_USER = 65532;
+
+/** Resource defaults per mode: the host is a Node.js process; a Wasm shim runs only the guest. */
+const DEFAULT_RESOURCES = {
+  container: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
+  wasm: { requests: { cpu: '50m', memory: '32Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+} as const;
+
+export interface PodOptions {
+  readonly image: string;
+  /** `stable` or `canary` when Istio splits traffic; absent otherwise. */
+  readonly track?: 'stable' | 'canary';
+  /** Mounts added by the workload kind (a StatefulSet's /data). */
+  readonly extraMounts?: readonly Record<string, unknown>[];
+}
+
+/** The labels on a service's pods and in its workload selector. */
+export function podSelector(ctx: RenderContext, service: ServiceSpec, track?: 'stable' | 'canary') {
+  return {
+    ...selectorLabels(ctx.app.name, service.name),
+    ...(track === undefined ? {} : { [TRACK_LABEL]: track }),
+  };
+}
+
+/** Seconds Kubernetes waits after SIGTERM: the host's drain delay plus grace period, rounded up, plus 5. */
+export function terminationGraceSeconds(ctx: RenderContext): number {
+  const { drainDelayMs, gracePeriodMs } = ctx.app.host.shutdown;
+  return Math.ceil((drainDelayMs + gracePeriodMs) / 1000) + 5;
+}
+
+/**
+ * Requests and limits: the user's value for a resource wins whole (Kubernetes then defaults a missing
+ * request to the limit); a resource the user left out gets the mode's defaults.
+ */
+export function resources(spec: KubernetesSpec): Record<string, Record<string, string>> {
+  const defaults = spec.mode === 'wasm' ? DEFAULT_RESOURCES.wasm : DEFAULT_RESOURCES.container;
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  for (const r of ['cpu', 'memory'] as const) {
+    const req = spec.resources.requests[r];
+    const lim = spec.resources.limits[r];
+    if (req === undefined && lim === undefined) {
+      requests[r] = defaults.requests[r];
+      limits[r] = defaults.limits[r];
+    } else {
+      if (req !== undefined) requests[r] = req;
+      if (lim !== undefined) limits[r] = lim;
+    }
+  }
+  return { limits, requests };
+}
+
+function probes(service: ServiceSpec): Record<string, unknown> {
+  const tpl = service.kubernetes.podTemplate ?? {};
+  // A Wasm shim runs the guest alone: no host answers /health and /ready, so probe the socket.
+  const check = (path: string) =>
+    service.kubernetes.mode === 'wasm'
+      ? { tcpSocket: { port: 'http' } }
+      : { httpGet: { path, port: 'http' } };
+  const liveness = { ...check('/health'), initialDelaySeconds: 5, periodSeconds: 10 };
+  const readiness = { ...check('/ready'), initialDelaySeconds: 2, periodSeconds: 5 };
+  return {
+    ...(tpl.livenessProbe === false ? {} : { livenessProbe: tpl.livenessProbe ?? liveness }),
+    ...(tpl.readinessProbe === false ? {} : { readinessProbe: tpl.readinessProbe ?? readiness }),
+  };
+}
+
+/** The container running the service: the wasmkube host with `--service NAME`, or the Wasm artifact. */
+export function serviceContainer(
+  ctx: RenderContext,
+  service: ServiceSpec,
+  opts: PodOptions,
+  { withProbes = true }: { withProbes?: boolean } = {},
+): Record<string, unknown> {
+  const spec = service.kubernetes;
+  const tpl = spec.podTemplate ?? {};
+  const container = spec.mode !== 'wasm';
+  const env: Record<string, unknown>[] = [
+    ...(container ? [{ name: 'WASMKUBE_CACHE_DIR', value: '/tmp/wasmkube' }] : []),
+    ...Object.entries(spec.valueFrom ?? {})
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([name, ref]) => ({
+        name,
+        valueFrom:
+          'secret' in ref
+            ? { secretKeyRef: { key: ref.key, name: ref.secret } }
+            : { configMapKeyRef: { key: ref.key, name: ref.configMap } },
+      })),
+    ...((tpl.env ?? []) as Record<string, unknown>[]),
+  ];
+  const envFrom = (spec.envFrom ?? []).map((ref) =>
+    'secret' in ref ? { secretRef: { name: ref.secret } } : { configMapRef: { name: ref.configMap } },
+  );
+  return {
+    name: service.name,
+    image: opts.image,
+    imagePullPolicy: 'IfNotPresent',
+    ...(container
+      ? { args: ['up', '/app', '--listen', `0.0.0.0:${ctx.port}`, '--service', service.name] }
+      : {}),
+    ports: [{ containerPort: ctx.port, name: 'http', protocol: 'TCP' }],
+    ...(env.length === 0 ? {} : { env }),
+    ...(envFrom.length === 0 ? {} : { envFrom }),
+    ...(withProbes ? probes(service) : {}),
+    resources: resources(spec),
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      readOnlyRootFilesystem: true,
+      runAsGroup: POD_USER,
+      runAsNonRoot: true,
+      runAsUser: POD_USER,
+      seccompProfile: { type: 'RuntimeDefault' },
+      ...(tpl.containerSecurityContext ?? {}),
+    },
+    volumeMounts: [
+      { mountPath: '/tmp', name: 'tmp' },
+      ...(opts.extraMounts ?? []),
+      ...((tpl.volumeMounts ?? []) as Record<string, unknown>[]),
+    ],
+  };
+}
+
+/** The pod template of a Deployment or StatefulSet. */
+export function podTemplate(
+  ctx: RenderContext,
+  service: ServiceSpec,
+  opts: PodOptions,
+): Record<string, unknown> {
+  const spec = service.kubernetes;
+  const tpl = spec.podTemplate ?? {};
+  return {
+    metadata: {
+      labels: {
+        ...(tpl.labels ?? {}),
+        ...serviceLabels(ctx.app.name, service.name, ctx.version),
+        ...podSelector(ctx, service, opts.track),
+      },
+      ...(tpl.annotations === undefined ? {} : { annotations: tpl.annotations }),
+    },
+    spec: {
+      ...(tpl.affinity === undefined ? {} : { affinity: tpl.affinity }),
+      automountServiceAccountToken: tpl.serviceAccountName !== undefined,
+      containers: [
+        serviceContainer(ctx, service, opts),
+        ...((tpl.sidecars ?? []) as Record<string, unknown>[]),
+      ],
+      ...(tpl.initContainers === undefined ? {} : { initContainers: tpl.initContainers }),
+      ...(tpl.nodeSelector === undefined ? {} : { nodeSelector: tpl.nodeSelector }),
+      ...(tpl.priorityClassName === undefined ? {} : { priorityClassName: tpl.priorityClassName }),
+      ...(spec.mode === 'wasm' ? { runtimeClassName: spec.runtimeClassName ?? 'wasmtime' } : {}),
+      securityContext: {
+        fsGroup: POD_USER,
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+        ...(tpl.securityContext ?? {}),
+      },
+      ...(tpl.serviceAccountName === undefined ? {} : { serviceAccountName: tpl.serviceAccountName }),
+      terminationGracePeriodSeconds: tpl.terminationGracePeriodSeconds ?? terminationGraceSeconds(ctx),
+      ...(tpl.tolerations === undefined ? {} : { tolerations: tpl.tolerations }),
+      volumes: [
+        { emptyDir: { sizeLimit: '256Mi' }, name: 'tmp' },
+        ...((tpl.volumes ?? []) as Record<string, unknown>[]),
+      ],
+    },
+  };
+}
