@@ -3,7 +3,9 @@
 // Gateway API, KEDA and runtime-class-manager. Every problem names the object, the field and the fix.
 
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { WasmkubeError } from '../errors.ts';
 import { describeObject, groupKind, type KubeObject } from './types.ts';
@@ -43,6 +45,34 @@ function modulePath(obj: KubeObject): string | undefined {
   return pkg === undefined ? undefined : `${pkg}/${obj.apiVersion}/${obj.kind}`;
 }
 
+/**
+ * The validator copy a package registered its schemas with. npm may install a package's own copy of
+ * @kubernetes-models/validate next to the shared base's (it does for the Istio models here); a model's
+ * validate() then looks its schema up in the wrong registry.
+ */
+async function nestedValidator(pkg: string): Promise<(id: string, data: unknown) => void> {
+  const fromHere = createRequire(import.meta.url);
+  const fromPkg = createRequire(fromHere.resolve(pkg));
+  const cjs = fromPkg.resolve('@kubernetes-models/validate');
+  const mod = (await import(pathToFileURL(join(dirname(cjs), 'index.node.mjs')).href)) as {
+    validate: (id: string, data: unknown) => void;
+    register: (id: string, schema: object) => void;
+  };
+  return (id, data) => {
+    // That copy also lacks the shared apimachinery schemas (ObjectMeta): our renderer writes metadata,
+    // so stand in an open object for each missing one and check the rest.
+    for (let tries = 0; ; tries++) {
+      try {
+        return mod.validate(id, data);
+      } catch (err) {
+        const missing = (err as { missingSchema?: string }).missingSchema;
+        if (missing === undefined || tries > 20) throw err;
+        mod.register(missing, { type: 'object' });
+      }
+    }
+  };
+}
+
 async function modelCheck(path: string): Promise<Check> {
   let mod: Record<string, unknown>;
   try {
@@ -51,10 +81,18 @@ async function modelCheck(path: string): Promise<Check> {
     throw new WasmkubeError('INTERNAL', `no schema for ${path}`, { cause });
   }
   const kind = path.slice(path.lastIndexOf('/') + 1);
-  const Model = mod[kind] as new (data: unknown) => { validate(): void };
+  const Model = mod[kind] as new (data: unknown) => { validate(): void; toJSON(): unknown };
+  const pkg = path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : (path.split('/')[0] as string);
+  let fallback: ((id: string, data: unknown) => void) | undefined;
+  try {
+    new Model({ apiVersion: 'x', kind: 'x', metadata: { name: 'x' } }).validate();
+  } catch (err) {
+    if (/no schema with key or ref/.test((err as Error).message)) fallback = await nestedValidator(pkg);
+  }
   return (obj) => {
     try {
-      new Model(obj).validate();
+      if (fallback === undefined) new Model(obj).validate();
+      else fallback(`${obj.apiVersion.replace('/', '.')}.${obj.kind}`, new Model(obj).toJSON());
       return [];
     } catch (err) {
       const errors = (err as { errors?: { instancePath: string; message?: string; params?: unknown }[] })

@@ -32,7 +32,8 @@ export function istio(ctx: RenderContext, service: ServiceSpec): KubeObject[] {
       metadata: metadata(ctx, service),
       spec: {
         hosts: [service.name, host],
-        http: [{ match: service.routes.map((r) => ({ uri: { prefix: r.prefix } })), route }, { route }],
+        // Every request to the service is split, whatever its path: the routes are the gateway's business.
+        http: [{ name: canary === undefined ? 'default' : 'canary', route }],
       },
     });
     out.push({

@@ -36,9 +36,36 @@ export function terminationGraceSeconds(ctx: RenderContext): number {
   return Math.ceil((drainDelayMs + gracePeriodMs) / 1000) + 5;
 }
 
+const SUFFIX: Readonly<Record<string, number>> = {
+  '': 1,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+  Ki: 2 ** 10,
+  Mi: 2 ** 20,
+  Gi: 2 ** 30,
+  Ti: 2 ** 40,
+  Pi: 2 ** 50,
+  Ei: 2 ** 60,
+};
+
+/** A quantity's value (`100m` is 0.1, `64Mi` is 67108864); the schema has already checked its form. */
+export function quantityValue(q: string): number {
+  const m = /^\+?([0-9.]+)(?:([eE][+-]?[0-9]+)|([a-zA-Z]*))$/.exec(q);
+  if (m === null) return Number.NaN;
+  return (
+    Number(m[1]) * (m[2] === undefined ? (SUFFIX[m[3] ?? ''] ?? Number.NaN) : 10 ** Number(m[2].slice(1)))
+  );
+}
+
 /**
- * Requests and limits: the user's value for a resource wins whole (Kubernetes then defaults a missing
- * request to the limit); a resource the user left out gets the mode's defaults.
+ * Requests and limits: what the user wrote, and for what they left out the mode's default, kept
+ * consistent (a default request is never above the user's limit, a default limit never below the
+ * user's request), so every container has both and the pod is valid.
  */
 export function resources(spec: KubernetesSpec): Record<string, Record<string, string>> {
   const defaults = spec.mode === 'wasm' ? DEFAULT_RESOURCES.wasm : DEFAULT_RESOURCES.container;
@@ -47,13 +74,10 @@ export function resources(spec: KubernetesSpec): Record<string, Record<string, s
   for (const r of ['cpu', 'memory'] as const) {
     const req = spec.resources.requests[r];
     const lim = spec.resources.limits[r];
-    if (req === undefined && lim === undefined) {
-      requests[r] = defaults.requests[r];
-      limits[r] = defaults.limits[r];
-    } else {
-      if (req !== undefined) requests[r] = req;
-      if (lim !== undefined) limits[r] = lim;
-    }
+    const min = (a: string, b: string) => (quantityValue(a) <= quantityValue(b) ? a : b);
+    const max = (a: string, b: string) => (quantityValue(a) >= quantityValue(b) ? a : b);
+    requests[r] = req ?? (lim === undefined ? defaults.requests[r] : min(defaults.requests[r], lim));
+    limits[r] = lim ?? (req === undefined ? defaults.limits[r] : max(defaults.limits[r], req));
   }
   return { limits, requests };
 }
