@@ -1,6 +1,7 @@
 // Rendering each mode, each optional resource and each override: snapshot files of the YAML, every
 // object validated against its official schema, and the guide's rules asserted on the objects.
 
+/** biome-ignore-all lint/suspicious/noExplicitAny: tests walk rendered objects by path; a typed walk would only restate the Kubernetes schemas. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -19,13 +20,20 @@ async function render(path: string, opts: { env?: string; registry?: string; tag
 
 function find(objects: readonly KubeObject[], kind: string, name: string, apiVersion?: string): any {
   const found = objects.find(
-    (o) => o.kind === kind && o.metadata.name === name && (apiVersion === undefined || o.apiVersion === apiVersion),
+    (o) =>
+      o.kind === kind &&
+      o.metadata.name === name &&
+      (apiVersion === undefined || o.apiVersion === apiVersion),
   );
   assert.ok(found, `no ${kind} ${name} in ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')}`);
   return found;
 }
 
-const CASES: readonly { name: string; path: string; opts?: { env?: string; registry?: string; tag?: string } }[] = [
+const CASES: readonly {
+  name: string;
+  path: string;
+  opts?: { env?: string; registry?: string; tag?: string };
+}[] = [
   { name: 'modes.yaml', path: fixture('modes'), opts: { registry: 'registry.example.com/team' } },
   { name: 'options.yaml', path: fixture('options') },
   { name: 'overrides.yaml', path: fixture('overrides') },
@@ -71,7 +79,10 @@ describe('k8s render modes', () => {
     assert.equal(c.securityContext.seccompProfile.type, 'RuntimeDefault');
     assert.ok(c.resources.requests.cpu && c.resources.limits.memory);
     assert.deepEqual(c.volumeMounts[0], { mountPath: '/tmp', name: 'tmp' });
-    assert.deepEqual(d.spec.strategy, { rollingUpdate: { maxSurge: 1, maxUnavailable: 0 }, type: 'RollingUpdate' });
+    assert.deepEqual(d.spec.strategy, {
+      rollingUpdate: { maxSurge: 1, maxUnavailable: 0 },
+      type: 'RollingUpdate',
+    });
     // host.shutdown defaults: drainDelay 5s + gracePeriod 30s, plus 5s.
     assert.equal(d.spec.template.spec.terminationGracePeriodSeconds, 40);
     assert.equal(d.spec.replicas, 1);
@@ -84,7 +95,10 @@ describe('k8s render modes', () => {
     });
     const svc = find(objects, 'Service', 'web', 'v1');
     assert.deepEqual(svc.spec.selector, d.spec.selector.matchLabels);
-    assert.equal(find(objects, 'Namespace', 'modes').metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
+    assert.equal(
+      find(objects, 'Namespace', 'modes').metadata.labels['pod-security.kubernetes.io/enforce'],
+      'restricted',
+    );
   });
 
   it('wasm: the service artifact under a RuntimeClass, with the RuntimeClass and its node set-up', async () => {
@@ -119,13 +133,21 @@ describe('k8s render modes', () => {
     const sts = find(objects, 'StatefulSet', 'store');
     assert.equal(sts.spec.serviceName, 'store-headless');
     assert.deepEqual(sts.spec.volumeClaimTemplates[0].spec.resources.requests, { storage: '1Gi' });
-    assert.deepEqual(sts.spec.template.spec.containers[0].volumeMounts[1], { mountPath: '/data', name: 'data' });
+    assert.deepEqual(sts.spec.template.spec.containers[0].volumeMounts[1], {
+      mountPath: '/data',
+      name: 'data',
+    });
     assert.equal(find(objects, 'Service', 'store-headless').spec.clusterIP, 'None');
     // The catch-all route is the Ingress path /.
     const paths = find(objects, 'Ingress', 'modes').spec.rules[0].http.paths;
     assert.deepEqual(
       paths.map((p: any) => [p.path, p.backend.service.name]),
-      [['/', 'store'], ['/edge', 'edge'], ['/fn', 'fn'], ['/web', 'web']],
+      [
+        ['/', 'store'],
+        ['/edge', 'edge'],
+        ['/fn', 'fn'],
+        ['/web', 'web'],
+      ],
     );
   });
 });
@@ -138,7 +160,10 @@ describe('k8s render optional resources', () => {
     assert.equal(hpa.spec.maxReplicas, 100);
     assert.deepEqual(
       hpa.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization]),
-      [['cpu', 70], ['memory', 80]],
+      [
+        ['cpu', 70],
+        ['memory', 80],
+      ],
     );
     assert.equal(find(objects, 'Deployment', 'orders').spec.replicas, undefined);
     assert.equal(find(objects, 'PodDisruptionBudget', 'orders').spec.maxUnavailable, 1);
@@ -153,10 +178,15 @@ describe('k8s render optional resources', () => {
       podSelector: { matchLabels: { app: 'envoy' } },
     });
     assert.deepEqual(from[1].podSelector.matchLabels['app.kubernetes.io/name'], 'orders');
-    assert.deepEqual(from[2], { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } });
+    assert.deepEqual(from[2], {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } },
+    });
     // orders calls stock by its full cluster name too; legacy is called by nobody.
     assert.equal(find(objects, 'NetworkPolicy', 'legacy').spec.ingress[0].from.length, 1);
-    assert.ok(!objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'stock'), 'networkPolicy: false');
+    assert.ok(
+      !objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'stock'),
+      'networkPolicy: false',
+    );
   });
 
   it('Istio canary: two Deployments, weighted VirtualService, DestinationRule subsets, WasmPlugin and EnvoyFilter', async () => {
@@ -165,14 +195,23 @@ describe('k8s render optional resources', () => {
     assert.equal(canary.spec.template.spec.containers[0].image, '127.0.0.1:5000/acme/options:v2.1.0');
     assert.equal(canary.spec.replicas, 2);
     assert.equal(canary.spec.selector.matchLabels['wasmkube.dev/track'], 'canary');
-    assert.equal(find(objects, 'Deployment', 'orders').spec.selector.matchLabels['wasmkube.dev/track'], 'stable');
+    assert.equal(
+      find(objects, 'Deployment', 'orders').spec.selector.matchLabels['wasmkube.dev/track'],
+      'stable',
+    );
     const vs = find(objects, 'VirtualService', 'orders');
     assert.deepEqual(
       vs.spec.http[0].route.map((r: any) => [r.destination.subset, r.weight]),
-      [['stable', 90], ['canary', 10]],
+      [
+        ['stable', 90],
+        ['canary', 10],
+      ],
     );
     const dr = find(objects, 'DestinationRule', 'orders');
-    assert.deepEqual(dr.spec.subsets.map((s: any) => s.name), ['stable', 'canary']);
+    assert.deepEqual(
+      dr.spec.subsets.map((s: any) => s.name),
+      ['stable', 'canary'],
+    );
     assert.equal(dr.spec.trafficPolicy.connectionPool.http.http2MaxRequests, 100);
     assert.equal(find(objects, 'WasmPlugin', 'orders').spec.url, 'oci://ghcr.io/acme/auth-filter:1.0');
     const ef = find(objects, 'EnvoyFilter', 'payments');
@@ -190,7 +229,10 @@ describe('k8s render optional resources', () => {
     assert.deepEqual(so.spec.scaleTargetRef, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'payments' });
     assert.equal(find(objects, 'Deployment', 'payments').spec.replicas, undefined);
     const route = find(objects, 'HTTPRoute', 'options');
-    assert.deepEqual(route.spec.rules.map((r: any) => r.matches[0].path.value), ['/legacy', '/orders', '/payments', '/stock']);
+    assert.deepEqual(
+      route.spec.rules.map((r: any) => r.matches[0].path.value),
+      ['/legacy', '/orders', '/payments', '/stock'],
+    );
     assert.equal(route.spec.rules[1].backendRefs[0].port, 8081);
     assert.equal(find(objects, 'ServiceMonitor', 'payments').spec.endpoints[0].interval, '10s');
     assert.equal(find(objects, 'ServiceMonitor', 'orders').spec.endpoints[0].path, '/metrics');
@@ -200,12 +242,21 @@ describe('k8s render optional resources', () => {
     assert.match(conf, /Host es\.logging\.svc\n {4}Port 9243/);
     const shim = find(objects, 'Shim', 'spin');
     assert.deepEqual(shim.spec.runtimeClass, { handler: 'spin', name: 'spin' });
-    assert.ok(!objects.some((o) => o.kind === 'RuntimeClass' && o.metadata.name === 'spin'), 'the Shim makes it');
+    assert.ok(
+      !objects.some((o) => o.kind === 'RuntimeClass' && o.metadata.name === 'spin'),
+      'the Shim makes it',
+    );
     const c = find(objects, 'Deployment', 'orders').spec.template.spec.containers[0];
-    assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'orders-config' } }, { secretRef: { name: 'orders-secrets' } }]);
+    assert.deepEqual(c.envFrom, [
+      { configMapRef: { name: 'orders-config' } },
+      { secretRef: { name: 'orders-secrets' } },
+    ]);
     assert.deepEqual(
       c.env.slice(1).map((e: any) => [e.name, Object.keys(e.valueFrom)[0]]),
-      [['DB_PASSWORD', 'secretKeyRef'], ['REGION', 'configMapKeyRef']],
+      [
+        ['DB_PASSWORD', 'secretKeyRef'],
+        ['REGION', 'configMapKeyRef'],
+      ],
     );
     // drainDelay 2s + gracePeriod 10.5s, rounded up, plus 5s.
     assert.equal(find(objects, 'Deployment', 'orders').spec.template.spec.terminationGracePeriodSeconds, 18);
@@ -223,7 +274,10 @@ describe('k8s render overrides', () => {
     assert.deepEqual(pod.nodeSelector, { pool: 'wasm' });
     assert.equal(pod.tolerations[0].key, 'wasm');
     assert.ok(pod.affinity.podAntiAffinity);
-    assert.deepEqual(pod.containers.map((c: any) => c.name), ['api', 'proxy']);
+    assert.deepEqual(
+      pod.containers.map((c: any) => c.name),
+      ['api', 'proxy'],
+    );
     assert.equal(pod.initContainers[0].name, 'warm');
     assert.equal(pod.serviceAccountName, 'api');
     assert.equal(pod.automountServiceAccountToken, true);
@@ -235,8 +289,14 @@ describe('k8s render overrides', () => {
     assert.equal(c.readinessProbe.periodSeconds, 1);
     assert.equal(c.securityContext.runAsUser, 1000);
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
-    assert.deepEqual(c.env.map((e: any) => e.name), ['WASMKUBE_CACHE_DIR', 'LOG_LEVEL', 'NODE_NAME']);
-    assert.deepEqual(c.resources, { limits: { cpu: '2', memory: '512Mi' }, requests: { cpu: '250m', memory: '96Mi' } });
+    assert.deepEqual(
+      c.env.map((e: any) => e.name),
+      ['WASMKUBE_CACHE_DIR', 'LOG_LEVEL', 'NODE_NAME'],
+    );
+    assert.deepEqual(c.resources, {
+      limits: { cpu: '2', memory: '512Mi' },
+      requests: { cpu: '250m', memory: '96Mi' },
+    });
     assert.deepEqual(d.spec.strategy, { type: 'Recreate' });
     assert.equal(d.spec.template.metadata.labels.team, 'checkout');
     assert.equal(d.spec.template.metadata.annotations['prometheus.io/scrape'], 'false');
@@ -275,17 +335,25 @@ describe('k8s render overrides', () => {
 
   it('--registry and --tag override the manifest', async () => {
     const objects = await render(SHOP, { registry: '127.0.0.1:5000/dev', tag: 'abc123' });
-    assert.equal(find(objects, 'Deployment', 'orders').spec.template.spec.containers[0].image, '127.0.0.1:5000/dev/shop:abc123');
-    assert.equal(find(objects, 'Deployment', 'payments').spec.template.spec.containers[0].image, '127.0.0.1:5000/dev/shop-payments:abc123');
+    assert.equal(
+      find(objects, 'Deployment', 'orders').spec.template.spec.containers[0].image,
+      '127.0.0.1:5000/dev/shop:abc123',
+    );
+    assert.equal(
+      find(objects, 'Deployment', 'payments').spec.template.spec.containers[0].image,
+      '127.0.0.1:5000/dev/shop-payments:abc123',
+    );
   });
 });
 
 describe('the example shop', () => {
   it('has one service in each mode', async () => {
     const { app } = await loadManifest(SHOP);
-    assert.deepEqual(
-      app.services.map((s) => [s.name, s.kubernetes.mode]).sort(),
-      [['catalog', 'knative'], ['inventory', 'stateful'], ['orders', 'container'], ['payments', 'wasm']],
-    );
+    assert.deepEqual(app.services.map((s) => [s.name, s.kubernetes.mode]).sort(), [
+      ['catalog', 'knative'],
+      ['inventory', 'stateful'],
+      ['orders', 'container'],
+      ['payments', 'wasm'],
+    ]);
   });
 });

@@ -21,5 +21,9 @@ export async function matchSnapshot(name: string, actual: string): Promise<void>
   } catch {
     assert.fail(`no snapshot ${name}: run UPDATE_SNAPSHOTS=1 node --test test/k8s/ and review it`);
   }
-  assert.equal(actual, expected, `${name} changed: if intended, rerun with UPDATE_SNAPSHOTS=1 and review the diff`);
+  assert.equal(
+    actual,
+    expected,
+    `${name} changed: if intended, rerun with UPDATE_SNAPSHOTS=1 and review the diff`,
+  );
 }
