@@ -14,6 +14,7 @@ import {
   pruneSet,
 } from '../../src/k8s/deploy/applyset.ts';
 import { deletionOrder } from '../../src/k8s/deploy/delete.ts';
+import { listTargets } from '../../src/k8s/deploy/deploy.ts';
 import { formatSummary, rolloutState, summarize } from '../../src/k8s/deploy/plan.ts';
 import { formatStatus, statusRows } from '../../src/k8s/deploy/status.ts';
 import { type KubeObject, renderApp, sortObjects } from '../../src/k8s/index.ts';
@@ -114,6 +115,27 @@ describe('ApplySet', () => {
       pruneSet(id, wanted, live).map((o) => `${o.kind}/${o.metadata.name}`),
       ['Deployment/old', 'HorizontalPodAutoscaler/orders'],
     );
+  });
+});
+
+describe('prune look-ups', () => {
+  it('finds every kind wasmkube renders even once the app no longer renders it', async () => {
+    const rendered = [
+      ...renderApp((await loadManifest(SHOP)).app),
+      ...renderApp(
+        (await loadManifest(fileURLToPath(new URL('./fixtures/options.yaml', import.meta.url)))).app,
+      ),
+    ];
+    const kinds = [...new Set(rendered.map(applySetGroupKind))].sort();
+    // Nothing rendered now: versions come from what wasmkube renders each kind at.
+    const targets = listTargets(kinds, [], 'shop');
+    assert.equal(targets.length, kinds.length);
+    for (const t of targets) {
+      const same = rendered.find((o) => o.kind === t.kind && o.apiVersion === t.apiVersion);
+      assert.ok(same, `${t.kind} listed at ${t.apiVersion}, which wasmkube does not render`);
+      assert.equal(t.namespace, same.metadata.namespace === undefined ? undefined : 'shop');
+    }
+    assert.deepEqual(listTargets(['Widget.example.com'], [], 'shop'), [], 'unknown kinds are left alone');
   });
 });
 

@@ -63,7 +63,10 @@ test('deploy, read back, dry run, prune, status and delete on a cluster', { time
     );
 
     const pruned = await deploy(one, { ...base, prune: true });
-    assert.deepEqual([...pruned.pruned].sort(), ['Deployment wasmkube-e2e/beta', 'Service wasmkube-e2e/beta']);
+    assert.deepEqual([...pruned.pruned].sort(), [
+      'Deployment wasmkube-e2e/beta',
+      'Service wasmkube-e2e/beta',
+    ]);
     const rows = await status(one, { cluster });
     assert.equal(rows[0]?.workload, 'Deployment wasmkube-e2e/alpha');
   } finally {

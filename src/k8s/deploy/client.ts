@@ -1,6 +1,9 @@
 // The only file that touches @kubernetes/client-node, imported lazily (~0.9 s) by deploy, status and
 // delete: a small interface over server-side apply, read, list and delete, with errors from the catalog.
 
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { WasmkubeError } from '../../errors.ts';
 import { describeObject, type KubeObject } from '../types.ts';
 
@@ -65,6 +68,22 @@ function apiError(what: string, err: unknown, where: string): WasmkubeError {
 }
 
 export async function connect(opts: ClusterOptions = {}): Promise<Cluster> {
+  // Without any config, client-node quietly falls back to http://localhost:8080: say so instead.
+  const defaultConfig = join(homedir(), '.kube', 'config');
+  if (
+    opts.kubeconfig === undefined &&
+    !process.env.KUBECONFIG &&
+    !process.env.KUBERNETES_SERVICE_HOST &&
+    !existsSync(defaultConfig)
+  ) {
+    throw new WasmkubeError(
+      'K8S_UNREACHABLE',
+      `no kubeconfig: KUBECONFIG is not set and ${defaultConfig} does not exist`,
+      {
+        fix: "point KUBECONFIG (or --kubeconfig) at your cluster's kubeconfig; `wasmkube k8s render` needs none",
+      },
+    );
+  }
   const k8s = await import('@kubernetes/client-node');
   const kc = new k8s.KubeConfig();
   try {

@@ -37,7 +37,7 @@ export async function deleteApp(app: AppManifest, opts: DeleteOptions = {}): Pro
   const members =
     parent === undefined
       ? objects
-      : [...objects, ...(await liveMembers(cluster, set.id, parentKinds(parent), objects))];
+      : [...objects, ...(await liveMembers(cluster, set.id, parentKinds(parent), objects, ctx.namespace))];
   const deleted: string[] = [];
   for (const obj of deletionOrder(members, opts.includeNamespace ?? false)) {
     if (await cluster.delete(obj, opts.dryRun ?? false)) {

@@ -8,7 +8,7 @@ import { renderObjects } from '../render/app.ts';
 import { type RenderOptions, renderContext } from '../render/context.ts';
 import { describeObject, type KubeObject } from '../types.ts';
 import { validateObjects } from '../validate.ts';
-import { APPLYSET_PART_OF, applySet, parentKinds, pruneSet } from './applyset.ts';
+import { APPLYSET_PART_OF, applySet, applySetGroupKind, parentKinds, pruneSet } from './applyset.ts';
 import type { Cluster, ClusterOptions } from './client.ts';
 import { type Applied, type DeploySummaryCounts, isWorkload, rolloutState, summarize } from './plan.ts';
 
@@ -33,26 +33,75 @@ export interface DeploySummary extends DeploySummaryCounts {
   readonly dryRun: boolean;
 }
 
+/** Group-kinds without a namespace among those wasmkube renders; the rest are listed in the app's namespace. */
+const CLUSTER_SCOPED = new Set([
+  'Namespace',
+  'CustomResourceDefinition.apiextensions.k8s.io',
+  'RuntimeClass.node.k8s.io',
+  'Shim.runtime.spinkube.dev',
+]);
+
+/** The version to list each kind wasmkube renders at, also once the app no longer renders it (prune). */
+const VERSIONS: Readonly<Record<string, string>> = {
+  Namespace: 'v1',
+  Service: 'v1',
+  ConfigMap: 'v1',
+  Secret: 'v1',
+  'Deployment.apps': 'apps/v1',
+  'StatefulSet.apps': 'apps/v1',
+  'HorizontalPodAutoscaler.autoscaling': 'autoscaling/v2',
+  'PodDisruptionBudget.policy': 'policy/v1',
+  'NetworkPolicy.networking.k8s.io': 'networking.k8s.io/v1',
+  'Ingress.networking.k8s.io': 'networking.k8s.io/v1',
+  'RuntimeClass.node.k8s.io': 'node.k8s.io/v1',
+  'Service.serving.knative.dev': 'serving.knative.dev/v1',
+  'ScaledObject.keda.sh': 'keda.sh/v1alpha1',
+  'ServiceMonitor.monitoring.coreos.com': 'monitoring.coreos.com/v1',
+  'VirtualService.networking.istio.io': 'networking.istio.io/v1beta1',
+  'DestinationRule.networking.istio.io': 'networking.istio.io/v1beta1',
+  'EnvoyFilter.networking.istio.io': 'networking.istio.io/v1alpha3',
+  'WasmPlugin.extensions.istio.io': 'extensions.istio.io/v1alpha1',
+  'HTTPRoute.gateway.networking.k8s.io': 'gateway.networking.k8s.io/v1',
+  'Shim.runtime.spinkube.dev': 'runtime.spinkube.dev/v1alpha1',
+};
+
+export interface ListTarget {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Undefined for cluster-scoped kinds. */
+  readonly namespace: string | undefined;
+}
+
+/**
+ * Where to look for members of an ApplySet: each group-kind its parent lists, at the version the app
+ * renders it (or the one wasmkube renders it at), in the app's namespace unless cluster-scoped. Pure.
+ */
+export function listTargets(
+  kinds: readonly string[],
+  objects: readonly KubeObject[],
+  namespace: string,
+): ListTarget[] {
+  const rendered = new Map(objects.map((o) => [applySetGroupKind(o), o.apiVersion]));
+  return kinds.flatMap((gk) => {
+    const apiVersion = rendered.get(gk) ?? VERSIONS[gk];
+    const kind = gk.split('.')[0] as string;
+    // A kind of another tool's making: without its version, leave it alone rather than guess.
+    if (apiVersion === undefined) return [];
+    return [{ apiVersion, kind, namespace: CLUSTER_SCOPED.has(gk) ? undefined : namespace }];
+  });
+}
+
 /** Lists every live member of an ApplySet over the group-kinds its parent records. */
 export async function liveMembers(
   cluster: Cluster,
   id: string,
   kinds: readonly string[],
   objects: readonly KubeObject[],
-) {
-  const versions = new Map(
-    objects.map((o) => [
-      `${o.kind}${o.apiVersion.includes('/') ? `.${o.apiVersion.split('/')[0]}` : ''}`,
-      o.apiVersion,
-    ]),
-  );
+  namespace: string,
+): Promise<KubeObject[]> {
   const out: KubeObject[] = [];
-  for (const gk of kinds) {
-    const [kind, ...group] = gk.split('.');
-    const apiVersion = versions.get(gk) ?? (group.length === 0 ? 'v1' : undefined);
-    // A kind no longer rendered and not core: its version is unknown here; the parent keeps it listed.
-    if (apiVersion === undefined || kind === undefined) continue;
-    out.push(...(await cluster.list(apiVersion, kind, undefined, `${APPLYSET_PART_OF}=${id}`)));
+  for (const t of listTargets(kinds, objects, namespace)) {
+    out.push(...(await cluster.list(t.apiVersion, t.kind, t.namespace, `${APPLYSET_PART_OF}=${id}`)));
   }
   return sortObjects(out);
 }
@@ -88,7 +137,7 @@ export async function deploy(app: AppManifest, opts: DeployOptions = {}): Promis
 
   let pruned: KubeObject[] = [];
   if (opts.prune) {
-    const live = await liveMembers(cluster, set.id, parentKinds(set.parent), objects);
+    const live = await liveMembers(cluster, set.id, parentKinds(set.parent), objects, ctx.namespace);
     pruned = pruneSet(set.id, set.members, live).reverse();
     for (const obj of pruned) {
       say(`pruning ${describeObject(obj)}`);
