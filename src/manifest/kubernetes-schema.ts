@@ -350,13 +350,13 @@ export function serviceKubernetesProblems(value: ServiceKubernetesInput): Proble
         });
       }
     }
-    if (value.istio?.canary !== undefined) {
-      out.push({
-        path: ['istio', 'canary'],
-        message: 'a canary does not apply to mode: knative',
-        fix: 'use Knative traffic splitting, or mode: container',
-      });
-    }
+  }
+  if (value.istio?.canary !== undefined && (mode === 'knative' || mode === 'stateful')) {
+    out.push({
+      path: ['istio', 'canary'],
+      message: `a canary does not apply to mode: ${mode}`,
+      fix: 'use mode: container or wasm, where a second Deployment takes the canary traffic',
+    });
   }
   return out;
 }

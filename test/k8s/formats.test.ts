@@ -1,13 +1,23 @@
 // --format kustomize and --format helm: the overlays turn the base into exactly what --env renders, and
-// the chart's templates are the rendered documents. No kustomize or helm binary exists here, so the
-// overlays are applied with an RFC 6902 implementation and kustomize's `$patch: delete` rule.
+// the chart's templates are the rendered documents. The overlays are built in process (RFC 6902 and
+// kustomize's `$patch: delete`) and, where kubectl with kustomize v5 is installed, by kustomize itself.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse, parseAllDocuments } from 'yaml';
 import { applyPatch, type PatchOp } from '../../src/k8s/formats/json-patch.ts';
-import { type KubeObject, renderApp, renderManifests, toYamlStream } from '../../src/k8s/index.ts';
+import {
+  type KubeObject,
+  renderApp,
+  renderManifests,
+  toYamlStream,
+  writeFiles,
+} from '../../src/k8s/index.ts';
 import { loadManifest } from '../../src/manifest/index.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.yaml`, import.meta.url));
@@ -98,5 +108,29 @@ describe('--format helm', () => {
       !templates.some((t) => /\{\{(?! "\{\{" \}\})/.test(files[t] as string)),
       'no unescaped {{ left',
     );
+  });
+});
+
+describe('--format kustomize with a real kustomize', () => {
+  it('`kubectl kustomize overlays/ENV` builds the --env render', async (t) => {
+    const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+    if (kubectl.status !== 0 || !/Kustomize Version: v[5-9]/.test(kubectl.stdout)) {
+      t.skip(
+        'no kubectl with kustomize v5+ on PATH (Debian ships 1.20); the in-process build above covers the same files',
+      );
+      return;
+    }
+    const { app } = await loadManifest(fileURLToPath(new URL('../../examples/shop', import.meta.url)));
+    const dir = await mkdtemp(join(tmpdir(), 'wasmkube-kustomize-'));
+    await writeFiles(dir, (await renderManifests(app, { format: 'kustomize' })).files);
+    for (const [overlay, env] of [
+      ['base', undefined],
+      ['overlays/prod', 'prod'],
+    ] as const) {
+      const out = spawnSync('kubectl', ['kustomize', join(dir, overlay)], { encoding: 'utf8' });
+      assert.equal(out.status, 0, out.stderr);
+      const want = JSON.parse(JSON.stringify(renderApp(app, env === undefined ? {} : { env })));
+      assert.deepEqual(byKey(docs(out.stdout)), byKey(want));
+    }
   });
 });

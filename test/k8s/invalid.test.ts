@@ -60,6 +60,12 @@ describe('invalid kubernetes settings in the manifest', () => {
       /from 1 to 99/,
     ],
     [
+      'a canary on a stateful service',
+      base('    kubernetes:\n      mode: stateful\n      istio: { canary: { tag: v2, weight: 10 } }\n'),
+      /services\.orders\.kubernetes\.istio\.canary: a canary does not apply to mode: stateful/,
+      /use mode: container or wasm/,
+    ],
+    [
       'a storage size that is no quantity',
       base('    kubernetes:\n      mode: stateful\n      storage: { size: ten-gigs }\n'),
       /services\.orders\.kubernetes\.storage\.size: 'ten-gigs' is not a Kubernetes quantity/,
