@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { WasmkubeError } from '../errors.ts';
 import { describeObject, groupKind, type KubeObject } from './types.ts';
+import { unknownFieldProblems } from './unknown-fields.ts';
 
 /** Which npm package has the model of an API group. */
 const PACKAGES: Readonly<Record<string, string>> = {
@@ -183,6 +184,7 @@ function checkFor(obj: KubeObject): Promise<Check> {
 export async function validationProblems(objects: readonly KubeObject[]): Promise<ValidationProblem[]> {
   const out: ValidationProblem[] = [];
   for (const obj of objects) out.push(...(await checkFor(obj))(obj));
+  out.push(...(await unknownFieldProblems(objects)));
   return out;
 }
 

@@ -139,6 +139,28 @@ describe('invalid rendered objects', () => {
     await assert.rejects(renderManifests(app, { registry: 'r.example' }), /K8S_INVALID|containers\.1/);
   });
 
+  it('a typo inside a passed-through value is an unknown field, not silently dropped', async () => {
+    const app = parseManifest(
+      base(
+        '    kubernetes:\n      podTemplate:\n        tolerations: [{ keyy: wasm, operator: Exists }]\n        sidecars: [{ name: proxy, image: envoy, imagePullPolcy: Always }]\n',
+      ),
+      'wasmkube.yaml',
+    );
+    const problems = await validationProblems(renderApp(app, { registry: 'r.example' }));
+    assert.deepEqual(problems, [
+      {
+        object: 'Deployment shop/orders',
+        path: '/spec/template/spec/containers/1/imagePullPolcy',
+        message: "has unknown field 'imagePullPolcy'",
+      },
+      {
+        object: 'Deployment shop/orders',
+        path: '/spec/template/spec/tolerations/0/keyy',
+        message: "has unknown field 'keyy'",
+      },
+    ]);
+  });
+
   // Each validator must be able to fail: break one field of every kind rendered and expect a problem.
   it('every kind rendered is really checked', async () => {
     const app = parseManifest(
