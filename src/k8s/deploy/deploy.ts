@@ -121,18 +121,23 @@ export async function deploy(app: AppManifest, opts: DeployOptions = {}): Promis
 
   // The parent first, so a crash mid-apply leaves members a later --prune can still find.
   const ordered = sortObjects(set.members);
-  const nsFirst = ordered.filter((o) => o.kind === 'Namespace');
+  const namespaces = ordered.filter((o) => o.kind === 'Namespace');
   const applied: Applied[] = [];
-  for (const obj of [...nsFirst, set.parent, ...ordered.filter((o) => o.kind !== 'Namespace')]) {
+  // A dry run creates no Namespace, and the API server refuses objects in one that does not exist.
+  const missing = new Set<string>();
+  for (const obj of [...namespaces, set.parent, ...ordered.filter((o) => o.kind !== 'Namespace')]) {
     const before = await cluster.read(obj);
-    const after = await cluster.apply(obj, dryRun);
-    if (obj !== set.parent) {
-      applied.push({
-        object: obj,
-        before: before?.metadata && (before.metadata as { resourceVersion?: string }).resourceVersion,
-        after: (after.metadata as { resourceVersion?: string }).resourceVersion,
-      });
+    if (dryRun && obj.kind === 'Namespace' && before === undefined) {
+      missing.add(obj.metadata.name);
+      say(`namespace ${obj.metadata.name} does not exist yet: the server cannot check the objects in it`);
     }
+    if (obj.metadata.namespace !== undefined && missing.has(obj.metadata.namespace)) {
+      if (obj !== set.parent) applied.push({ object: obj, before: undefined, after: undefined });
+      continue;
+    }
+    const after = await cluster.apply(obj, dryRun);
+    if (obj !== set.parent)
+      applied.push({ object: obj, before: resourceVersion(before), after: resourceVersion(after) });
   }
 
   let pruned: KubeObject[] = [];
@@ -182,4 +187,8 @@ async function waitForRollouts(
     }
     await new Promise((r) => setTimeout(r, 2000));
   }
+}
+
+function resourceVersion(obj: KubeObject | undefined): string | undefined {
+  return (obj?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
 }
