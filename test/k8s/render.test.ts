@@ -246,6 +246,14 @@ describe('k8s render optional resources', () => {
       !objects.some((o) => o.kind === 'RuntimeClass' && o.metadata.name === 'spin'),
       'the Shim makes it',
     );
+    assert.deepEqual(
+      find(objects, 'Deployment', 'stock').spec.template.spec.containers[0].env,
+      [
+        { name: 'A_FIRST', value: '1' },
+        { name: 'MODE', value: 'fast' },
+      ],
+      'in wasm mode the shim hands the container env to the guest',
+    );
     const c = find(objects, 'Deployment', 'orders').spec.template.spec.containers[0];
     assert.deepEqual(c.envFrom, [
       { configMapRef: { name: 'orders-config' } },

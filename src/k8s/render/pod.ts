@@ -108,7 +108,11 @@ export function serviceContainer(
   const tpl = spec.podTemplate ?? {};
   const container = spec.mode !== 'wasm';
   const env: Record<string, unknown>[] = [
-    ...(container ? [{ name: 'WASMKUBE_CACHE_DIR', value: '/tmp/wasmkube' }] : []),
+    // The host reads the guest's env from wasmkube.yaml in the image; a Wasm shim passes the
+    // container's env to the guest, so in wasm mode the manifest's env goes here.
+    ...(container
+      ? [{ name: 'WASMKUBE_CACHE_DIR', value: '/tmp/wasmkube' }]
+      : Object.entries(service.env).map(([name, value]) => ({ name, value }))),
     ...Object.entries(spec.valueFrom ?? {})
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([name, ref]) => ({
