@@ -138,6 +138,12 @@ describe('k8s render modes', () => {
       name: 'data',
     });
     assert.equal(find(objects, 'Service', 'store-headless').spec.clusterIP, 'None');
+    const peers = find(objects, 'NetworkPolicy', 'store').spec.ingress[0].from;
+    assert.deepEqual(
+      peers.at(-1),
+      { podSelector: { matchLabels: sts.spec.selector.matchLabels } },
+      'peers reach each other',
+    );
     // The catch-all route is the Ingress path /.
     const paths = find(objects, 'Ingress', 'modes').spec.rules[0].http.paths;
     assert.deepEqual(

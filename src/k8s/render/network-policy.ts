@@ -33,6 +33,10 @@ export function networkPolicy(ctx: RenderContext, service: ServiceSpec): KubeObj
       ...(np.gatewayPodLabels === undefined ? {} : { podSelector: { matchLabels: np.gatewayPodLabels } }),
     },
     ...callersOf(ctx, service).map((caller) => ({ podSelector: { matchLabels: podSelector(ctx, caller) } })),
+    // The pods of a StatefulSet reach each other by name (replication, peers).
+    ...(service.kubernetes.mode === 'stateful'
+      ? [{ podSelector: { matchLabels: podSelector(ctx, service) } }]
+      : []),
     ...(monitored(ctx, service)
       ? [{ namespaceSelector: nsSelector(np.prometheusNamespace ?? 'monitoring') }]
       : []),
