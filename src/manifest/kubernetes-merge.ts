@@ -1,7 +1,8 @@
 // Environments (`kubernetes.environments.prod`) are overlays: merged over the base settings before they
 // are checked and normalized, so `--env prod` renders exactly what a manifest with those values would.
 
-import type { AppKubernetesInput, ServiceKubernetesInput } from './kubernetes-schema.ts';
+import type { AppKubernetesInput } from './kubernetes-app-schema.ts';
+import type { ServiceKubernetesInput } from './kubernetes-schema.ts';
 import { serviceKubernetesProblems } from './kubernetes-schema.ts';
 
 /** Maps merge key by key; lists and scalars in the overlay replace the base's. */

@@ -1,73 +1,18 @@
-// The zod schema of the Kubernetes settings in wasmkube.yaml: per service (`services.X.kubernetes`) and per
-// app (`kubernetes:` with namespace, image registry, ingress, gateway, environments...), with fixes.
+// The zod schema of one service's Kubernetes settings (`services.X.kubernetes`): mode, scaling, storage,
+// Istio, ConfigMap/Secret references and the podTemplate passthrough, plus the rules across fields.
 
 import * as z from 'zod';
-import { DNS_LABEL_PATTERN } from './names.ts';
-
-/** Same separator as schema.ts (not imported: schema.ts imports this file). */
-const FIX_SEPARATOR = '\u001f';
-const withFix = (message: string, fix: string): string => `${message}${FIX_SEPARATOR}${fix}`;
-
-export const QUANTITY_PATTERN =
-  '^[+]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$';
-const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
-
-function integer(min: number, max: number) {
-  const error = withFix(
-    `expected a whole number from ${min} to ${max}`,
-    `use a whole number from ${min} to ${max}`,
-  );
-  return z.int({ error }).min(min, { error }).max(max, { error });
-}
-
-const name = (what: string, example: string) =>
-  z
-    .string({ error: withFix(`expected ${what} (a string)`, `use a name such as ${example}`) })
-    .regex(new RegExp(DNS_LABEL_PATTERN), {
-      error: withFix(`is not a valid ${what}`, `use lowercase letters, digits and '-', e.g. ${example}`),
-    });
-
-/** A Kubernetes object name (DNS-1123 subdomain). */
-const objectName = (what: string, example: string) =>
-  z
-    .string({ error: withFix(`expected ${what} (a string)`, `use a name such as ${example}`) })
-    .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, {
-      error: withFix(`is not a valid ${what}`, `use lowercase letters, digits, '-' and '.', e.g. ${example}`),
-    });
-
-export const quantity = z
-  .union([z.number().meta({ minimum: 0 }), z.string().meta({ pattern: QUANTITY_PATTERN })], {
-    error: withFix('expected a Kubernetes quantity', 'use a quantity such as 100m, 0.5 or 64Mi'),
-  })
-  .superRefine((value, ctx) => {
-    if (!QUANTITY_RE.test(String(value))) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `'${value}' is not a Kubernetes quantity`,
-        params: { fix: 'use a quantity such as 100m, 0.5 or 64Mi' },
-      });
-    }
-  });
-
-/** Objects passed through to Kubernetes as written; the renderer validates them against the official schema. */
-const passthrough = (what: string, example: string) =>
-  z.record(z.string(), z.unknown(), {
-    error: withFix(`expected ${what} (a map)`, `write it as Kubernetes does, e.g. ${example}`),
-  });
-const passthroughList = (what: string, example: string) =>
-  z.array(passthrough(what, example), {
-    error: withFix(`expected a list of ${what}`, `write it as Kubernetes does, e.g. [${example}]`),
-  });
-const stringMap = (what: string) =>
-  z.record(z.string(), z.string({ error: withFix('expected a string', 'quote the value') }), {
-    error: withFix(`expected ${what} (a map of strings)`, 'write key: "value" pairs'),
-  });
-const intOrPercent = z.union([z.int().min(0), z.string().regex(/^[0-9]{1,3}%$/)], {
-  error: withFix('expected a number or a percentage', "use a number such as 1 or a percentage such as '50%'"),
-});
-const duration = z.string().regex(/^[0-9]+(ms|s|m|h)$/, {
-  error: withFix('expected a duration', 'use a duration such as 30s or 1m'),
-});
+import {
+  duration,
+  integer,
+  intOrPercent,
+  objectName,
+  passthrough,
+  passthroughList,
+  quantity,
+  stringMap,
+  withFix,
+} from './kubernetes-fields.ts';
 
 const PodTemplateSchema = z
   .strictObject({
@@ -360,124 +305,3 @@ export function serviceKubernetesProblems(value: ServiceKubernetesInput): Proble
   }
   return out;
 }
-
-const IngressSchema = z
-  .strictObject({
-    host: z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, {
-      error: withFix('is not a host name', 'use a host such as api.example.com'),
-    }),
-    className: objectName('IngressClass name', 'nginx'),
-    tlsSecret: objectName('Secret name', 'shop-tls'),
-    annotations: stringMap('annotations'),
-  })
-  .partial();
-
-const GatewaySchema = z
-  .strictObject({
-    parentRefs: z
-      .array(
-        z.strictObject({
-          name: objectName('Gateway name', 'web-gw'),
-          namespace: name('namespace', 'gateways').optional(),
-          sectionName: z.string().optional(),
-        }),
-      )
-      .min(1, {
-        error: withFix('needs a Gateway', 'write parentRefs: [{ name: web-gw, namespace: gateways }]'),
-      }),
-    hostnames: z.array(z.string()).optional(),
-  })
-  .meta({ description: 'Gateway API HTTPRoute with the routes of the manifest.' });
-
-const AppKubernetesShape = {
-  namespace: name('namespace', 'shop').meta({
-    description: 'Namespace of every object; default: the app name.',
-  }),
-  registry: z
-    .string()
-    .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._/-]+)?$/, {
-      error: withFix(
-        'is not a registry',
-        'use a registry and namespace such as ghcr.io/acme or 127.0.0.1:5000',
-      ),
-    })
-    .meta({ description: 'Registry of the images `wasmkube push` made; --registry overrides it.' }),
-  tag: z
-    .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
-      error: withFix('is not an image tag', 'use a tag such as 1.0.0'),
-    })
-    .meta({ description: 'Image tag; --tag overrides it.', default: 'latest' }),
-  ingress: z
-    .union([z.literal(false), IngressSchema])
-    .meta({ description: 'The Ingress with every route; false: none.' }),
-  gateway: GatewaySchema,
-  networkPolicy: z
-    .strictObject({
-      gatewayNamespace: name('namespace', 'ingress-nginx'),
-      gatewayPodLabels: stringMap('pod labels'),
-      prometheusNamespace: name('namespace', 'monitoring'),
-    })
-    .partial()
-    .meta({
-      description:
-        'Where the gateway (default namespace ingress-nginx) and Prometheus (default monitoring) run, for the NetworkPolicies.',
-    }),
-  serviceMonitor: z
-    .boolean()
-    .meta({ description: 'A ServiceMonitor for every service (per-service settings win).' }),
-  fluentBit: z
-    .union([
-      z.literal(true),
-      z
-        .strictObject({
-          host: z.string().min(1),
-          port: integer(1, 65_535),
-          parser: z.enum(['cri', 'docker']),
-        })
-        .partial(),
-    ])
-    .meta({ description: "The guide's Fluent Bit ConfigMap shipping this app's logs to Elasticsearch." }),
-  runtimeClasses: z
-    .record(
-      z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/),
-      z.strictObject({
-        handler: z
-          .string()
-          .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
-          .optional(),
-        nodeSelector: stringMap('a node selector').optional(),
-        shim: z
-          .strictObject({
-            location: z.url({
-              error: withFix('expected a URL', 'use the release URL of a containerd shim tarball'),
-            }),
-          })
-          .optional()
-          .meta({ description: 'Install the shim with a runtime-class-manager Shim instead of by hand.' }),
-      }),
-    )
-    .meta({ description: 'RuntimeClasses of wasm-mode services; handler defaults to the name.' }),
-};
-
-export const AppKubernetesSchema = z
-  .strictObject({
-    ...AppKubernetesShape,
-    environments: z
-      .record(
-        name('environment name', 'prod'),
-        z
-          .strictObject({
-            ...AppKubernetesShape,
-            services: z.record(z.string(), ServiceKubernetesSchema).optional(),
-          })
-          .partial(),
-      )
-      .meta({
-        description:
-          'Overlays chosen with --env: app settings and per-service kubernetes blocks, merged over the base.',
-      }),
-  })
-  .partial();
-
-export type AppKubernetesInput = z.output<typeof AppKubernetesSchema>;

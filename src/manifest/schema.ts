@@ -3,12 +3,9 @@
 
 import * as z from 'zod';
 import { WasmkubeError } from '../errors.ts';
+import { AppKubernetesSchema } from './kubernetes-app-schema.ts';
 import { environmentProblems } from './kubernetes-merge.ts';
-import {
-  AppKubernetesSchema,
-  ServiceKubernetesSchema,
-  serviceKubernetesProblems,
-} from './kubernetes-schema.ts';
+import { ServiceKubernetesSchema, serviceKubernetesProblems } from './kubernetes-schema.ts';
 import { DNS_LABEL_PATTERN } from './names.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
 import { parseRoute } from './routes.ts';

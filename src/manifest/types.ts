@@ -1,7 +1,8 @@
 // The normalized app model that the host, the CLI and the Kubernetes renderer read: every default filled
 // in, every unit converted, so no consumer parses `64Mi` or `10s` again.
 
-import type { AppKubernetesInput, ServiceKubernetesInput } from './kubernetes-schema.ts';
+import type { AppKubernetesInput } from './kubernetes-app-schema.ts';
+import type { ServiceKubernetesInput } from './kubernetes-schema.ts';
 import type { Route } from './routes.ts';
 import type { ListenAddress } from './units.ts';
 

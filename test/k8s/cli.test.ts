@@ -2,13 +2,14 @@
 // writes kustomize and helm trees, bad flags exit with the catalog's codes and a fix.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { type KubeObject, validationProblems } from '../../src/k8s/index.ts';
-import { runCli } from '../helpers/host.ts';
+import { CLI, ROOT, runCli } from '../helpers/host.ts';
 
 describe('wasmkube k8s render', () => {
   it('prints the example shop, one service per mode, all valid', async () => {
@@ -96,6 +97,22 @@ describe('wasmkube k8s render', () => {
     const env = await runCli(['k8s', 'render', 'examples/shop', '--env', 'staging']);
     assert.equal(env.code, 64);
     assert.match(env.stderr, /no environment 'staging'\n {2}fix: use one of: prod/);
+  });
+
+  it('deploy without any kubeconfig exits 69 before loading the client, saying what to set', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'wasmkube-home-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, KUBECONFIG: '' };
+    delete env.KUBERNETES_SERVICE_HOST;
+    const out = spawnSync(process.execPath, [CLI, 'deploy', 'examples/shop'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(out.status, 69, out.stderr);
+    assert.match(
+      out.stderr,
+      /error\[K8S_UNREACHABLE\]: no kubeconfig: KUBECONFIG is not set and .*\.kube\/config does not exist\n {2}fix: point KUBECONFIG/,
+    );
   });
 
   it('deploy refuses --dry-run=client, pointing at render', async () => {
