@@ -361,6 +361,25 @@ describe('k8s render overrides', () => {
 });
 
 describe('the example shop', () => {
+  it('normalizes its prod environment: the overlay merged over each service, the rest untouched', async () => {
+    const { app } = await loadManifest(SHOP);
+    const prod = app.kubernetes?.environments?.prod;
+    assert.deepEqual(prod?.services.orders?.autoscaling, {
+      minReplicas: 3,
+      maxReplicas: 200,
+      cpu: 70,
+      memory: 80,
+    });
+    assert.deepEqual(prod?.services.inventory?.storage, { size: '20Gi', storageClassName: 'fast-ssd' });
+    assert.deepEqual(prod?.services.payments, app.services.find((s) => s.name === 'payments')?.kubernetes);
+    assert.equal(prod?.settings.registry, 'ghcr.io/acme');
+    assert.deepEqual(prod?.settings.ingress, {
+      host: 'shop.acme.com',
+      className: 'nginx',
+      tlsSecret: 'shop-tls',
+    });
+  });
+
   it('has one service in each mode', async () => {
     const { app } = await loadManifest(SHOP);
     assert.deepEqual(app.services.map((s) => [s.name, s.kubernetes.mode]).sort(), [
