@@ -293,6 +293,12 @@ describe('k8s render overrides', () => {
       ['api', 'proxy'],
     );
     assert.equal(pod.initContainers[0].name, 'warm');
+    assert.equal(
+      pod.containers[1].securityContext.runAsNonRoot,
+      true,
+      'sidecars are hardened for Pod Security',
+    );
+    assert.equal(pod.initContainers[0].securityContext.readOnlyRootFilesystem, true);
     assert.equal(pod.serviceAccountName, 'api');
     assert.equal(pod.automountServiceAccountToken, true);
     assert.equal(pod.securityContext.runAsUser, 1000);

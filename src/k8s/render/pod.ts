@@ -97,12 +97,31 @@ function probes(service: ServiceSpec): Record<string, unknown> {
   };
 }
 
+/** Pod Security "restricted" for one container. */
+const CONTAINER_SECURITY = {
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  readOnlyRootFilesystem: true,
+  runAsGroup: POD_USER,
+  runAsNonRoot: true,
+  runAsUser: POD_USER,
+  seccompProfile: { type: 'RuntimeDefault' },
+} as const;
+
+/**
+ * A sidecar or init container from podTemplate, hardened like the service's own: the Namespace enforces
+ * Pod Security "restricted", which would refuse the pod otherwise. Its own securityContext wins.
+ */
+function hardened(container: Record<string, unknown>): Record<string, unknown> {
+  const own = (container.securityContext ?? {}) as Record<string, unknown>;
+  return { ...container, securityContext: { ...CONTAINER_SECURITY, ...own } };
+}
+
 /** The container running the service: the wasmkube host with `--service NAME`, or the Wasm artifact. */
 export function serviceContainer(
   ctx: RenderContext,
   service: ServiceSpec,
   opts: PodOptions,
-  { withProbes = true }: { withProbes?: boolean } = {},
 ): Record<string, unknown> {
   const spec = service.kubernetes;
   const tpl = spec.podTemplate ?? {};
@@ -137,18 +156,9 @@ export function serviceContainer(
     ports: [{ containerPort: ctx.port, name: 'http', protocol: 'TCP' }],
     ...(env.length === 0 ? {} : { env }),
     ...(envFrom.length === 0 ? {} : { envFrom }),
-    ...(withProbes ? probes(service) : {}),
+    ...probes(service),
     resources: resources(spec),
-    securityContext: {
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ['ALL'] },
-      readOnlyRootFilesystem: true,
-      runAsGroup: POD_USER,
-      runAsNonRoot: true,
-      runAsUser: POD_USER,
-      seccompProfile: { type: 'RuntimeDefault' },
-      ...(tpl.containerSecurityContext ?? {}),
-    },
+    securityContext: { ...CONTAINER_SECURITY, ...(tpl.containerSecurityContext ?? {}) },
     volumeMounts: [
       { mountPath: '/tmp', name: 'tmp' },
       ...(opts.extraMounts ?? []),
@@ -179,9 +189,11 @@ export function podTemplate(
       automountServiceAccountToken: tpl.serviceAccountName !== undefined,
       containers: [
         serviceContainer(ctx, service, opts),
-        ...((tpl.sidecars ?? []) as Record<string, unknown>[]),
+        ...((tpl.sidecars ?? []) as Record<string, unknown>[]).map(hardened),
       ],
-      ...(tpl.initContainers === undefined ? {} : { initContainers: tpl.initContainers }),
+      ...(tpl.initContainers === undefined
+        ? {}
+        : { initContainers: (tpl.initContainers as Record<string, unknown>[]).map(hardened) }),
       ...(tpl.nodeSelector === undefined ? {} : { nodeSelector: tpl.nodeSelector }),
       ...(tpl.priorityClassName === undefined ? {} : { priorityClassName: tpl.priorityClassName }),
       ...(spec.mode === 'wasm' ? { runtimeClassName: spec.runtimeClassName ?? 'wasmtime' } : {}),
