@@ -73,12 +73,25 @@ describe('--format kustomize', () => {
     });
   }
 
-  it('an environment that drops an object deletes it in the overlay', async () => {
+  it('objects only an environment has are overlay resources; objects it drops are deleted', async () => {
     const { app } = await loadManifest(fixture('overrides'));
     const { files } = await renderManifests(app, { format: 'kustomize' });
-    // The base has no Namespace (default) and no Ingress; prod adds both as resources.
-    const added = docs(files['overlays/prod/resources.yaml'] as string).map((o) => o.kind);
-    assert.deepEqual(added.sort(), ['Ingress', 'Namespace']);
+    // The base has no Namespace (default) and no Ingress; prod adds them.
+    const added = docs(files['overlays/prod/resources.yaml'] as string).map(
+      (o) => `${o.kind}/${o.metadata.name}`,
+    );
+    assert.deepEqual(added.sort(), ['Ingress/tuned', 'Ingress/tuned-jobs', 'Namespace/tuned-prod']);
+    // prod turns db's PodDisruptionBudget off.
+    const k = parse(files['overlays/prod/kustomization.yaml'] as string) as Kustomization;
+    const deletions = (k.patches ?? []).filter((p) => p.target === undefined).map((p) => parse(p.patch));
+    assert.deepEqual(deletions, [
+      {
+        $patch: 'delete',
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'db', namespace: 'default' },
+      },
+    ]);
   });
 });
 
@@ -120,17 +133,22 @@ describe('--format kustomize with a real kustomize', () => {
       );
       return;
     }
-    const { app } = await loadManifest(fileURLToPath(new URL('../../examples/shop', import.meta.url)));
-    const dir = await mkdtemp(join(tmpdir(), 'wasmkube-kustomize-'));
-    await writeFiles(dir, (await renderManifests(app, { format: 'kustomize' })).files);
-    for (const [overlay, env] of [
-      ['base', undefined],
-      ['overlays/prod', 'prod'],
-    ] as const) {
-      const out = spawnSync('kubectl', ['kustomize', join(dir, overlay)], { encoding: 'utf8' });
-      assert.equal(out.status, 0, out.stderr);
-      const want = JSON.parse(JSON.stringify(renderApp(app, env === undefined ? {} : { env })));
-      assert.deepEqual(byKey(docs(out.stdout)), byKey(want));
+    for (const path of [
+      fileURLToPath(new URL('../../examples/shop', import.meta.url)),
+      fixture('overrides'),
+    ]) {
+      const { app } = await loadManifest(path);
+      const dir = await mkdtemp(join(tmpdir(), 'wasmkube-kustomize-'));
+      await writeFiles(dir, (await renderManifests(app, { format: 'kustomize' })).files);
+      for (const [overlay, env] of [
+        ['base', undefined],
+        ['overlays/prod', 'prod'],
+      ] as const) {
+        const out = spawnSync('kubectl', ['kustomize', join(dir, overlay)], { encoding: 'utf8' });
+        assert.equal(out.status, 0, out.stderr);
+        const want = JSON.parse(JSON.stringify(renderApp(app, env === undefined ? {} : { env })));
+        assert.deepEqual(byKey(docs(out.stdout)), byKey(want), `${path} ${overlay}`);
+      }
     }
   });
 });

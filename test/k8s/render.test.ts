@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { type KubeObject, renderApp, toYamlStream, validationProblems } from '../../src/k8s/index.ts';
-import { loadManifest } from '../../src/manifest/index.ts';
+import { loadManifest, parseManifest } from '../../src/manifest/index.ts';
 import { matchSnapshot } from './snapshot.ts';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.yaml`, import.meta.url));
@@ -151,7 +151,6 @@ describe('k8s render modes', () => {
       [
         ['/', 'store'],
         ['/edge', 'edge'],
-        ['/fn', 'fn'],
         ['/web', 'web'],
       ],
     );
@@ -159,6 +158,39 @@ describe('k8s render modes', () => {
 });
 
 describe('k8s render optional resources', () => {
+  it('a Knative service behind the gateway gets the Host Knative routes by', async () => {
+    const app = parseManifest(
+      `apiVersion: wasmkube.dev/v1alpha1
+name: kn
+kubernetes: { registry: r.example, gateway: { parentRefs: [{ name: gw }] } }
+services:
+  fn: { source: fn.wasm, routes: ["/fn"], kubernetes: { mode: knative } }
+  web: { source: web.wasm, routes: ["/web"] }
+`,
+      'wasmkube.yaml',
+    );
+    const objects = renderApp(app);
+    const ingress = find(objects, 'Ingress', 'kn-fn');
+    assert.equal(
+      ingress.metadata.annotations['nginx.ingress.kubernetes.io/upstream-vhost'],
+      'fn.kn.svc.cluster.local',
+    );
+    assert.deepEqual(ingress.spec.rules[0].http.paths[0].backend.service, {
+      name: 'fn',
+      port: { number: 80 },
+    });
+    assert.deepEqual(
+      find(objects, 'Ingress', 'kn').spec.rules[0].http.paths.map((p: any) => p.path),
+      ['/web'],
+    );
+    const rules = find(objects, 'HTTPRoute', 'kn').spec.rules;
+    assert.deepEqual(rules[0].filters, [
+      { type: 'URLRewrite', urlRewrite: { hostname: 'fn.kn.svc.cluster.local' } },
+    ]);
+    assert.equal(rules[1].filters, undefined);
+    assert.deepEqual(await validationProblems(objects), []);
+  });
+
   it('HPA on CPU and memory, and no replicas on the scaled workload', async () => {
     const objects = await render(SHOP);
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'orders');

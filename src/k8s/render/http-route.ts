@@ -12,6 +12,9 @@ export function httpRoute(ctx: RenderContext): KubeObject[] {
   if (gateway === undefined) return [];
   const rules = gatewayPaths(ctx).map((p) => ({
     backendRefs: [{ name: p.service, port: p.port }],
+    ...(p.knativeHost === undefined
+      ? {}
+      : { filters: [{ type: 'URLRewrite', urlRewrite: { hostname: p.knativeHost } }] }),
     matches: [{ path: { type: 'PathPrefix', value: p.path } }],
   }));
   return [
