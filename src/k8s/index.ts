@@ -1,7 +1,11 @@
 // The public API of the Kubernetes folder: render an app to validated objects and files, and deploy,
 // inspect or delete it. Deploy functions load @kubernetes/client-node only when called.
 
-export type { DeployOptions, DeploySummary } from './deploy/deploy.ts';
+export type { Cluster, ClusterOptions } from './deploy/client.ts';
+export { type DeleteOptions, deleteApp } from './deploy/delete.ts';
+export { type DeployOptions, type DeploySummary, deploy } from './deploy/deploy.ts';
+export { formatSummary } from './deploy/plan.ts';
+export { formatStatus, type ServiceStatus, status } from './deploy/status.ts';
 export { sortObjects } from './order.ts';
 export { renderApp } from './render/app.ts';
 export type { RenderContext, RenderOptions } from './render/context.ts';

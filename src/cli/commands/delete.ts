@@ -1,7 +1,7 @@
 // `wasmkube delete`: removes the app's objects from the cluster (its ApplySet), keeping the Namespace
 // unless --include-namespace.
 
-import { deleteApp } from '../../k8s/deploy/delete.ts';
+import { deleteApp } from '../../k8s/index.ts';
 import { loadManifest } from '../../manifest/index.ts';
 import { progress } from '../output.ts';
 import { type ClusterFlags, clusterOptions, dryRunFlag } from './deploy.ts';

@@ -2,8 +2,7 @@
 // on stderr and the change summary on stdout.
 
 import { WasmkubeError } from '../../errors.ts';
-import { deploy as deployApp } from '../../k8s/deploy/deploy.ts';
-import { formatSummary } from '../../k8s/deploy/plan.ts';
+import { deploy as deployApp, formatSummary } from '../../k8s/index.ts';
 import { loadManifest, parseDuration } from '../../manifest/index.ts';
 import { progress } from '../output.ts';
 

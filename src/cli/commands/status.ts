@@ -1,6 +1,6 @@
 // `wasmkube status`: each service's workload, ready replicas and URL in the cluster, as a table.
 
-import { formatStatus, status as readStatus } from '../../k8s/deploy/status.ts';
+import { formatStatus, status as readStatus } from '../../k8s/index.ts';
 import { loadManifest } from '../../manifest/index.ts';
 import { type ClusterFlags, clusterOptions } from './deploy.ts';
 
