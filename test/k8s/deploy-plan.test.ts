@@ -190,12 +190,32 @@ describe('rollouts', () => {
 });
 
 describe('summary, deletion and status', () => {
-  it('counts created, configured, unchanged and pruned objects', () => {
+  it('counts created, configured, unchanged and pruned objects, by content not resourceVersion', () => {
+    const live = (name: string, replicas: number, rv: string) =>
+      obj('apps/v1', 'Deployment', name, 'n', {
+        metadata: {
+          name,
+          namespace: 'n',
+          resourceVersion: rv,
+          generation: Number(rv),
+          managedFields: [{ time: rv }],
+        },
+        spec: { replicas },
+        status: { readyReplicas: Number(rv) },
+      });
     const s = summarize(
       [
-        { object: obj('v1', 'Service', 'a', 'n'), before: undefined, after: '5' },
-        { object: obj('apps/v1', 'Deployment', 'a', 'n'), before: '3', after: '7' },
-        { object: obj('v1', 'ConfigMap', 'c', 'n'), before: '4', after: '4' },
+        { object: obj('v1', 'Service', 'a', 'n'), before: undefined, after: obj('v1', 'Service', 'a', 'n') },
+        {
+          object: obj('apps/v1', 'Deployment', 'a', 'n'),
+          before: live('a', 1, '3'),
+          after: live('a', 2, '3'),
+        },
+        {
+          object: obj('apps/v1', 'Deployment', 'c', 'n'),
+          before: live('c', 1, '4'),
+          after: live('c', 1, '9'),
+        },
       ],
       [obj('apps/v1', 'Deployment', 'old', 'n')],
     );

@@ -119,7 +119,8 @@ export async function deploy(app: AppManifest, opts: DeployOptions = {}): Promis
   const oldParent = await cluster.read(probe.parent);
   const set = applySet(app.name, ctx.namespace, objects, ctx.version, parentKinds(oldParent));
 
-  // The parent first, so a crash mid-apply leaves members a later --prune can still find.
+  // Namespaces, then the ApplySet parent, then the members: a crash mid-apply leaves members that a
+  // later --prune can still find.
   const ordered = sortObjects(set.members);
   const namespaces = ordered.filter((o) => o.kind === 'Namespace');
   const applied: Applied[] = [];
@@ -136,8 +137,7 @@ export async function deploy(app: AppManifest, opts: DeployOptions = {}): Promis
       continue;
     }
     const after = await cluster.apply(obj, dryRun);
-    if (obj !== set.parent)
-      applied.push({ object: obj, before: resourceVersion(before), after: resourceVersion(after) });
+    if (obj !== set.parent) applied.push({ object: obj, before, after });
   }
 
   let pruned: KubeObject[] = [];
@@ -187,8 +187,4 @@ async function waitForRollouts(
     }
     await new Promise((r) => setTimeout(r, 2000));
   }
-}
-
-function resourceVersion(obj: KubeObject | undefined): string | undefined {
-  return (obj?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
 }

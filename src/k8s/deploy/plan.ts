@@ -1,21 +1,39 @@
-// Pure deploy logic: what changed (from resourceVersions before and after apply), when a workload's
+// Pure deploy logic: what changed (the live objects before and after apply), when a workload's
 // rollout is done (from its status), and the summary printed at the end. No client, no I/O.
 
 import { describeObject, groupKind, type KubeObject } from '../types.ts';
+import { sortKeys } from '../yaml.ts';
 
 export type Change = 'created' | 'configured' | 'unchanged' | 'pruned';
 
 export interface Applied {
   readonly object: KubeObject;
-  /** resourceVersion before apply; undefined when the object did not exist. */
-  readonly before: string | undefined;
-  /** resourceVersion the apply returned (a dry run returns one too). */
-  readonly after: string | undefined;
+  /** The live object before apply; undefined when it did not exist. */
+  readonly before: KubeObject | undefined;
+  /** What the apply returned (a server dry run returns what it would store). */
+  readonly after: KubeObject | undefined;
 }
 
+/** An object without what the server changes on every write: status, versions, managedFields times. */
+function content(obj: KubeObject): string {
+  const { status: _status, metadata, ...rest } = obj as KubeObject & { status?: unknown };
+  const {
+    resourceVersion: _rv,
+    generation: _g,
+    managedFields: _mf,
+    ...meta
+  } = metadata as Record<string, unknown>;
+  return JSON.stringify(sortKeys({ ...rest, metadata: meta }));
+}
+
+/**
+ * What an apply did, from the objects before and after: comparing content rather than resourceVersions,
+ * because a server dry run does not move the resourceVersion even when it would change the object.
+ */
 export function change(applied: Applied): Change {
   if (applied.before === undefined) return 'created';
-  return applied.before === applied.after ? 'unchanged' : 'configured';
+  if (applied.after === undefined) return 'unchanged';
+  return content(applied.before) === content(applied.after) ? 'unchanged' : 'configured';
 }
 
 export interface DeploySummaryCounts {
