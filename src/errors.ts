@@ -26,6 +26,10 @@ export type ErrorCode =
   | 'OCI_REGISTRY'
   | 'OCI_DIGEST'
   | 'OCI_UNSUPPORTED'
+  | 'K8S_INVALID'
+  | 'K8S_UNREACHABLE'
+  | 'K8S_API'
+  | 'K8S_ROLLOUT'
   | 'INTERNAL';
 
 /** Exit code and HTTP status per code; the CLI and the host read these, nothing else decides them. */
@@ -56,6 +60,14 @@ const CATALOG: Record<ErrorCode, { exit: number; status: number }> = {
   OCI_REGISTRY: { exit: 69, status: 502 },
   OCI_DIGEST: { exit: 65, status: 502 },
   OCI_UNSUPPORTED: { exit: 65, status: 502 },
+  // A rendered object breaks its schema: bad settings in the manifest, like MANIFEST_INVALID.
+  K8S_INVALID: { exit: 65, status: 500 },
+  // No kubeconfig, context or API server: EX_UNAVAILABLE.
+  K8S_UNREACHABLE: { exit: 69, status: 503 },
+  // The API server refused a request (RBAC, admission, conflicts).
+  K8S_API: { exit: 70, status: 502 },
+  // Applied, but workloads did not become ready in time: EX_TEMPFAIL, worth retrying.
+  K8S_ROLLOUT: { exit: 75, status: 504 },
   INTERNAL: { exit: 70, status: 500 },
 };
 

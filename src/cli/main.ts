@@ -91,6 +91,51 @@ program
   .option('--platform <os/arch>', 'platform to take from an index', 'linux/amd64')
   .option('--insecure', 'plain HTTP, for a local registry')
   .action(async (ref, flags) => (await import('./commands/pull.ts')).pullCommand(ref, flags));
+const k8s = program.command('k8s').description('Kubernetes manifests of an app');
+k8s
+  .command('render')
+  .description('render validated Kubernetes manifests of an app (YAML on stdout by default)')
+  .argument('[app]', 'app folder or manifest file')
+  .option('--out <dir>', 'write files under this folder instead of printing')
+  .option('--env <name>', 'merge this environment of kubernetes.environments over the base')
+  .option('--format <format>', 'yaml, kustomize (base + overlays) or helm (a chart)', 'yaml')
+  .option(
+    '--registry <registry>',
+    'registry of the pushed images, e.g. ghcr.io/acme (overrides kubernetes.registry)',
+  )
+  .option('--tag <tag>', 'image tag (overrides kubernetes.tag)')
+  .option('--namespace <namespace>', 'namespace of every object (overrides kubernetes.namespace)')
+  .action(async (app, flags) => (await import('./commands/k8s.ts')).render(app, flags));
+
+/** Flags of every command that talks to a cluster. */
+function clusterCommand(name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .argument('[app]', 'app folder or manifest file')
+    .option('--context <name>', 'kubeconfig context (default: the current one)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
+    .option('--namespace <namespace>', 'namespace (overrides kubernetes.namespace)')
+    .option('--env <name>', 'environment of kubernetes.environments')
+    .option('--registry <registry>', 'registry of the pushed images (overrides kubernetes.registry)')
+    .option('--tag <tag>', 'image tag (overrides kubernetes.tag)');
+}
+
+clusterCommand('deploy', 'server-side apply the app to Kubernetes, prune, and wait for rollouts')
+  .option('--dry-run [mode]', "only 'server': the API server checks and admits everything, nothing is stored")
+  .option('--prune', 'delete objects of this app that it no longer renders (ApplySet)')
+  .option('--no-wait', 'do not wait for workloads to become ready')
+  .option('--timeout <duration>', 'how long to wait for rollouts', '5m')
+  .action(async (app, flags) => (await import('./commands/deploy.ts')).deploy(app, flags));
+
+clusterCommand('status', "show each service's workload, ready replicas and URL in the cluster").action(
+  async (app, flags) => (await import('./commands/status.ts')).status(app, flags),
+);
+
+clusterCommand('delete', "remove the app's objects from the cluster")
+  .option('--dry-run [mode]', "only 'server'")
+  .option('--include-namespace', "also delete the app's namespace")
+  .action(async (app, flags) => (await import('./commands/delete.ts')).remove(app, flags));
 
 try {
   await program.parseAsync(process.argv);

@@ -9,6 +9,8 @@ export { parseRoute, RESERVED_PATHS, routeMatches } from './routes.ts';
 export { DEFAULTS as MANIFEST_DEFAULTS } from './schema.ts';
 export { appManifestForSingleModule } from './single-module.ts';
 export type {
+  AppKubernetesSettings,
+  AppKubernetesSpec,
   AppManifest,
   BuildSpec,
   HostSpec,

@@ -1,11 +1,19 @@
 // From validated input to the app model: units converted, defaults applied, services sorted by name.
 // Pure and total: the schema has already rejected everything these conversions could fail on.
 
+import { environmentService, environmentSettings } from './kubernetes-merge.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
 import { parseRoute } from './routes.ts';
 import { DEFAULTS, type ManifestInput, type ServiceInput } from './schema.ts';
 import { parseSource } from './source.ts';
-import type { AppManifest, KubernetesSpec, ResourceQuantities, ServiceSpec } from './types.ts';
+import type {
+  AppKubernetesSettings,
+  AppKubernetesSpec,
+  AppManifest,
+  KubernetesSpec,
+  ResourceQuantities,
+  ServiceSpec,
+} from './types.ts';
 import { API_VERSION } from './types.ts';
 import { parseDuration, parseListen, parseSize } from './units.ts';
 
@@ -25,7 +33,29 @@ export function normalizeManifest(input: ManifestInput): AppManifest {
     services: Object.keys(input.services)
       .sort()
       .map((name) => normalizeService(name, input.services[name])),
+    ...(input.kubernetes === undefined ? {} : { kubernetes: normalizeAppKubernetes(input) }),
   };
+}
+
+function normalizeAppKubernetes(input: ManifestInput): AppKubernetesSpec {
+  const app = input.kubernetes ?? {};
+  const { environments, ...settings } = app;
+  if (environments === undefined) return settings;
+  const names = Object.keys(input.services).sort();
+  const envs: Record<string, { settings: AppKubernetesSettings; services: Record<string, KubernetesSpec> }> =
+    {};
+  for (const env of Object.keys(environments).sort()) {
+    envs[env] = {
+      settings: environmentSettings(app, env),
+      services: Object.fromEntries(
+        names.map((name) => [
+          name,
+          normalizeKubernetes(environmentService(input.services[name].kubernetes, app, env, name)),
+        ]),
+      ),
+    };
+  }
+  return { ...settings, environments: envs };
 }
 
 function normalizeService(name: string, input: ServiceInput): ServiceSpec {
@@ -57,8 +87,9 @@ function normalizeService(name: string, input: ServiceInput): ServiceSpec {
 }
 
 function normalizeKubernetes(input: NonNullable<ServiceInput['kubernetes']>): KubernetesSpec {
-  const autoscaling = input.autoscaling;
+  const { mode, replicas, runtimeClassName, resources, autoscaling, ...extras } = input;
   return {
+    ...extras,
     mode: input.mode ?? DEFAULTS.mode,
     replicas: input.replicas ?? DEFAULTS.replicas,
     ...(input.runtimeClassName === undefined ? {} : { runtimeClassName: input.runtimeClassName }),

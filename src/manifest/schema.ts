@@ -3,6 +3,9 @@
 
 import * as z from 'zod';
 import { WasmkubeError } from '../errors.ts';
+import { AppKubernetesSchema } from './kubernetes-app-schema.ts';
+import { environmentProblems } from './kubernetes-merge.ts';
+import { ServiceKubernetesSchema, serviceKubernetesProblems } from './kubernetes-schema.ts';
 import { DNS_LABEL_PATTERN } from './names.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
 import { parseRoute } from './routes.ts';
@@ -36,8 +39,6 @@ export const DEFAULTS = {
 } as const;
 
 const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
-const QUANTITY_PATTERN = '^[+]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$';
-const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);
 
 /** Runs a throwing parser as a zod check, turning its WasmkubeError into an issue with the same fix. */
 function check<T>(parse: (value: T) => unknown) {
@@ -187,78 +188,16 @@ const LimitsSchema = z
   })
   .partial();
 
-const quantity = z
-  .union([z.number().meta({ minimum: 0 }), z.string().meta({ pattern: QUANTITY_PATTERN })], {
-    error: withFix('expected a Kubernetes quantity', 'use a quantity such as 100m, 0.5 or 64Mi'),
-  })
-  .superRefine(
-    check((value: string | number) => {
-      if (!QUANTITY_RE.test(String(value)))
-        fail(`'${value}' is not a Kubernetes quantity`, 'use a quantity such as 100m, 0.5 or 64Mi');
-    }),
-  );
-
-const QuantitiesSchema = z
-  .strictObject({
-    cpu: quantity.meta({ description: 'CPU, e.g. 100m or 0.5.' }),
-    memory: quantity.meta({ description: 'Memory, e.g. 64Mi.' }),
-  })
-  .partial();
-
-const KubernetesSchema = z
-  .strictObject({
-    mode: z
-      .enum(['container', 'wasm', 'knative', 'stateful'], {
-        error: withFix(
-          'expected container, wasm, knative or stateful',
-          'use mode: container (a container with a Wasm runtime)',
-        ),
-      })
-      .meta({ description: 'How the service runs on Kubernetes.', default: DEFAULTS.mode }),
-    replicas: integer(0, 1000).meta({ description: 'Pod replicas.', default: DEFAULTS.replicas }),
-    runtimeClassName: z
-      .string()
-      .regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, {
-        error: withFix('is not a RuntimeClass name', 'use a lowercase name such as wasmtime'),
-      })
-      .meta({ description: 'RuntimeClass of a containerd Wasm shim; only with mode: wasm.' }),
-    resources: z
-      .strictObject({ requests: QuantitiesSchema, limits: QuantitiesSchema })
-      .partial()
-      .meta({ description: 'Container resource requests and limits.' }),
-    autoscaling: z
-      .strictObject({
-        minReplicas: integer(1, 1000).meta({ default: DEFAULTS.minReplicas }),
-        maxReplicas: integer(1, 1000),
-        cpu: integer(1, 1000).meta({ description: 'Target average CPU utilization, percent of requests.' }),
-        memory: integer(1, 1000).meta({
-          description: 'Target average memory utilization, percent of requests.',
-        }),
-      })
-      .partial({ minReplicas: true, cpu: true, memory: true })
-      .superRefine((value, ctx) => {
-        if ((value.minReplicas ?? DEFAULTS.minReplicas) > value.maxReplicas) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['minReplicas'],
-            message: `minReplicas (${value.minReplicas}) is greater than maxReplicas (${value.maxReplicas})`,
-            params: { fix: 'make minReplicas at most maxReplicas' },
-          });
-        }
-      })
-      .meta({ description: 'HorizontalPodAutoscaler; cpu defaults to 80 when neither target is set.' }),
-  })
-  .partial()
-  .superRefine((value, ctx) => {
-    if (value.runtimeClassName !== undefined && (value.mode ?? DEFAULTS.mode) !== 'wasm') {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['runtimeClassName'],
-        message: `runtimeClassName only applies to mode: wasm, not ${value.mode ?? DEFAULTS.mode}`,
-        params: { fix: 'set mode: wasm, or remove runtimeClassName' },
-      });
-    }
-  });
+const KubernetesSchema = ServiceKubernetesSchema.superRefine((value, ctx) => {
+  for (const problem of serviceKubernetesProblems(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: problem.path,
+      message: problem.message,
+      params: { fix: problem.fix },
+    });
+  }
+});
 
 export const ServiceSchema = z.strictObject({
   source: nonEmpty('a path or oci:// reference', 'write source: path/to/service.wasm')
@@ -369,6 +308,13 @@ export const ManifestSchema = z
         }
       })
       .meta({ description: 'Services by name (DNS-1123 labels).', minProperties: 1 }),
+    kubernetes: AppKubernetesSchema.optional().meta({
+      description: 'App-wide settings of `wasmkube k8s render` and `wasmkube deploy`.',
+    }),
+  })
+  .superRefine((value, ctx) => {
+    for (const issue of environmentProblems(value.services, value.kubernetes))
+      ctx.addIssue({ code: 'custom', ...issue });
   })
   .meta({ title: 'wasmkube app manifest', description: 'wasmkube.yaml: one app of WebAssembly services.' });
 

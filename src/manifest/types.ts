@@ -1,6 +1,8 @@
 // The normalized app model that the host, the CLI and the Kubernetes renderer read: every default filled
 // in, every unit converted, so no consumer parses `64Mi` or `10s` again.
 
+import type { AppKubernetesInput } from './kubernetes-app-schema.ts';
+import type { ServiceKubernetesInput } from './kubernetes-schema.ts';
 import type { Route } from './routes.ts';
 import type { ListenAddress } from './units.ts';
 
@@ -16,7 +18,31 @@ export interface AppManifest {
   readonly host: HostSpec;
   /** Sorted by name. */
   readonly services: readonly ServiceSpec[];
+  /** App-wide Kubernetes settings, only when the manifest has a `kubernetes:` block. */
+  readonly kubernetes?: AppKubernetesSpec;
 }
+
+/** App-wide Kubernetes settings as written (the renderer applies their defaults). */
+export type AppKubernetesSettings = Omit<AppKubernetesInput, 'environments'>;
+
+export interface AppKubernetesSpec extends AppKubernetesSettings {
+  /** Per environment: the merged app settings and every service's merged, normalized kubernetes block. */
+  readonly environments?: Readonly<
+    Record<
+      string,
+      {
+        readonly settings: AppKubernetesSettings;
+        readonly services: Readonly<Record<string, KubernetesSpec>>;
+      }
+    >
+  >;
+}
+
+/** Per-service settings the renderer reads as written: see kubernetes-schema.ts for each one's meaning. */
+export type KubernetesExtras = Omit<
+  ServiceKubernetesInput,
+  'mode' | 'replicas' | 'runtimeClassName' | 'resources' | 'autoscaling'
+>;
 
 export interface HostSpec {
   /** @default { host: '127.0.0.1', port: 8080 } */
@@ -74,7 +100,7 @@ export interface ResourceQuantities {
   readonly memory?: string;
 }
 
-export interface KubernetesSpec {
+export interface KubernetesSpec extends KubernetesExtras {
   /** @default 'container' */
   readonly mode: KubernetesMode;
   /** @default 1 */

@@ -1,0 +1,54 @@
+// `wasmkube deploy`: parses flags and calls deploy() in src/k8s/deploy, printing progress per workload
+// on stderr and the change summary on stdout.
+
+import { WasmkubeError } from '../../errors.ts';
+import { deploy as deployApp, formatSummary } from '../../k8s/index.ts';
+import { loadManifest, parseDuration } from '../../manifest/index.ts';
+import { progress } from '../output.ts';
+
+export interface ClusterFlags {
+  readonly context?: string;
+  readonly kubeconfig?: string;
+  readonly namespace?: string;
+  readonly env?: string;
+  readonly registry?: string;
+  readonly tag?: string;
+}
+
+export interface DeployFlags extends ClusterFlags {
+  readonly dryRun?: string | boolean;
+  readonly prune?: boolean;
+  readonly wait?: boolean;
+  readonly timeout?: string;
+}
+
+/** The flags every cluster command shares, without the ones left out. */
+export function clusterOptions(flags: ClusterFlags) {
+  return Object.fromEntries(
+    (['context', 'kubeconfig', 'namespace', 'env', 'registry', 'tag'] as const)
+      .filter((k) => flags[k] !== undefined)
+      .map((k) => [k, flags[k]]),
+  ) as ClusterFlags;
+}
+
+export function dryRunFlag(value: string | boolean | undefined): boolean {
+  if (value === undefined || value === false) return false;
+  if (value === true || value === 'server') return true;
+  throw new WasmkubeError('BAD_ARGUMENT', `--dry-run=${value} is not supported`, {
+    fix: '--dry-run=server asks the API server to check everything; for an offline check use wasmkube k8s render',
+  });
+}
+
+export async function deploy(app: string | undefined, flags: DeployFlags): Promise<void> {
+  const dryRun = dryRunFlag(flags.dryRun);
+  const { app: manifest } = await loadManifest(app ?? '.');
+  const summary = await deployApp(manifest, {
+    ...clusterOptions(flags),
+    dryRun,
+    prune: flags.prune ?? false,
+    wait: flags.wait ?? true,
+    ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
+    progress,
+  });
+  process.stdout.write(`${formatSummary(summary, dryRun)}\n`);
+}

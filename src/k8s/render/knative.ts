@@ -1,0 +1,69 @@
+// mode `knative`: a serving.knative.dev/v1 Service that scales to zero (min-scale 0 by default) on a
+// concurrency target; Knative owns replicas, routing and the Kubernetes Service.
+// @see https://knative.dev/docs/serving/autoscaling/
+
+import type { ServiceSpec } from '../../manifest/index.ts';
+import { serviceLabels } from '../labels.ts';
+import type { KubeObject } from '../types.ts';
+import type { RenderContext } from './context.ts';
+import { podSelector, serviceContainer } from './pod.ts';
+import { metadata } from './workload.ts';
+
+export function knativeService(ctx: RenderContext, service: ServiceSpec): KubeObject {
+  const spec = service.kubernetes;
+  const kn = spec.knative ?? {};
+  const tpl = spec.podTemplate ?? {};
+  const container = serviceContainer(ctx, service, { image: ctx.containerImage });
+  // Knative allows one port, named http1 or h2c, and probes without a port (it probes the one port).
+  const { ports: _ports, livenessProbe, readinessProbe, ...rest } = container;
+  const withoutPort = (probe: unknown) => {
+    if (probe === undefined) return undefined;
+    const p = probe as { httpGet?: Record<string, unknown> };
+    if (p.httpGet === undefined) return probe;
+    const { port: _port, ...get } = p.httpGet;
+    return { ...p, httpGet: get };
+  };
+  const annotations: Record<string, string> = {
+    'autoscaling.knative.dev/metric': 'concurrency',
+    'autoscaling.knative.dev/min-scale': String(kn.minScale ?? 0),
+    'autoscaling.knative.dev/target': String(kn.target ?? 100),
+    ...(kn.maxScale === undefined ? {} : { 'autoscaling.knative.dev/max-scale': String(kn.maxScale) }),
+    ...(tpl.annotations ?? {}),
+  };
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: metadata(ctx, service),
+    spec: {
+      template: {
+        metadata: {
+          annotations,
+          labels: {
+            ...(tpl.labels ?? {}),
+            ...serviceLabels(ctx.app.name, service.name, ctx.version),
+            ...podSelector(ctx, service),
+          },
+        },
+        spec: {
+          ...(tpl.affinity === undefined ? {} : { affinity: tpl.affinity }),
+          containerConcurrency: 0,
+          containers: [
+            {
+              ...rest,
+              ports: [{ containerPort: ctx.port, name: 'http1' }],
+              ...(livenessProbe === undefined ? {} : { livenessProbe: withoutPort(livenessProbe) }),
+              ...(readinessProbe === undefined ? {} : { readinessProbe: withoutPort(readinessProbe) }),
+            },
+          ],
+          enableServiceLinks: false,
+          ...(tpl.nodeSelector === undefined ? {} : { nodeSelector: tpl.nodeSelector }),
+          ...(tpl.serviceAccountName === undefined ? {} : { serviceAccountName: tpl.serviceAccountName }),
+          timeoutSeconds: Math.max(1, Math.ceil(service.limits.timeoutMs / 1000)),
+          ...(tpl.tolerations === undefined ? {} : { tolerations: tpl.tolerations }),
+          // No terminationGracePeriodSeconds: Knative refuses it and drains by timeoutSeconds itself.
+          volumes: [{ emptyDir: { sizeLimit: '256Mi' }, name: 'tmp' }],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,56 @@
+// A NetworkPolicy per service: ingress only from the gateway's namespace and from the app's services
+// that may call this one (their `allowedOutboundHosts` name it), and from Prometheus when scraped.
+// @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
+
+import type { ServiceSpec } from '../../manifest/index.ts';
+import type { KubeObject } from '../types.ts';
+import type { RenderContext } from './context.ts';
+import { podSelector } from './pod.ts';
+import { monitored } from './service-monitor.ts';
+import { metadata } from './workload.ts';
+
+/** Services of the app whose allowed outbound hosts reach `target` by a cluster DNS name. */
+export function callersOf(ctx: RenderContext, target: ServiceSpec): ServiceSpec[] {
+  const names = new Set([
+    target.name,
+    `${target.name}.${ctx.namespace}`,
+    `${target.name}.${ctx.namespace}.svc`,
+    `${target.name}.${ctx.namespace}.svc.cluster.local`,
+  ]);
+  return ctx.app.services.filter(
+    (s) =>
+      s.name !== target.name && s.allowedOutboundHosts.some((origin) => names.has(new URL(origin).hostname)),
+  );
+}
+
+export function networkPolicy(ctx: RenderContext, service: ServiceSpec): KubeObject[] {
+  if (service.kubernetes.networkPolicy === false || service.kubernetes.mode === 'knative') return [];
+  const np = ctx.settings.networkPolicy ?? {};
+  const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
+  const from: Record<string, unknown>[] = [
+    {
+      namespaceSelector: nsSelector(np.gatewayNamespace ?? 'ingress-nginx'),
+      ...(np.gatewayPodLabels === undefined ? {} : { podSelector: { matchLabels: np.gatewayPodLabels } }),
+    },
+    ...callersOf(ctx, service).map((caller) => ({ podSelector: { matchLabels: podSelector(ctx, caller) } })),
+    // The pods of a StatefulSet reach each other by name (replication, peers).
+    ...(service.kubernetes.mode === 'stateful'
+      ? [{ podSelector: { matchLabels: podSelector(ctx, service) } }]
+      : []),
+    ...(monitored(ctx, service)
+      ? [{ namespaceSelector: nsSelector(np.prometheusNamespace ?? 'monitoring') }]
+      : []),
+  ];
+  return [
+    {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: metadata(ctx, service),
+      spec: {
+        ingress: [{ from, ports: [{ port: 'http', protocol: 'TCP' }] }],
+        podSelector: { matchLabels: podSelector(ctx, service) },
+        policyTypes: ['Ingress'],
+      },
+    },
+  ];
+}

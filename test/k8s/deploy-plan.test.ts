@@ -1,0 +1,292 @@
+// The deploy logic that needs no cluster, as pure functions: apply order, ApplySet ids and labels, the
+// prune set, rollout states, the change summary, deletion order and status rows.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import {
+  APPLYSET_KINDS,
+  APPLYSET_PART_OF,
+  applySet,
+  applySetGroupKind,
+  applySetId,
+  parentKinds,
+  pruneSet,
+} from '../../src/k8s/deploy/applyset.ts';
+import { deletionOrder } from '../../src/k8s/deploy/delete.ts';
+import { listTargets } from '../../src/k8s/deploy/deploy.ts';
+import { formatSummary, rolloutState, summarize } from '../../src/k8s/deploy/plan.ts';
+import { formatStatus, statusRows } from '../../src/k8s/deploy/status.ts';
+import { type KubeObject, renderApp, sortObjects } from '../../src/k8s/index.ts';
+import { renderContext } from '../../src/k8s/render/context.ts';
+import { loadManifest } from '../../src/manifest/index.ts';
+
+const SHOP = fileURLToPath(new URL('../../examples/shop', import.meta.url));
+const obj = (apiVersion: string, kind: string, name: string, namespace?: string, extra = {}): KubeObject => ({
+  apiVersion,
+  kind,
+  metadata: { name, ...(namespace === undefined ? {} : { namespace }) },
+  ...extra,
+});
+
+describe('apply order', () => {
+  it('puts Namespaces, CRDs and RuntimeClasses first, gateways last', () => {
+    const sorted = sortObjects([
+      obj('networking.k8s.io/v1', 'Ingress', 'a', 'ns'),
+      obj('apps/v1', 'Deployment', 'b', 'ns'),
+      obj('node.k8s.io/v1', 'RuntimeClass', 'wasmtime'),
+      obj('v1', 'Service', 'b', 'ns'),
+      obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'x.example.com'),
+      obj('example.com/v1', 'Unknown', 'z', 'ns'),
+      obj('v1', 'Namespace', 'ns'),
+      obj('apps/v1', 'Deployment', 'a', 'ns'),
+    ]);
+    assert.deepEqual(
+      sorted.map((o) => `${o.kind}/${o.metadata.name}`),
+      [
+        'Namespace/ns',
+        'CustomResourceDefinition/x.example.com',
+        'RuntimeClass/wasmtime',
+        'Service/b',
+        'Deployment/a',
+        'Deployment/b',
+        'Ingress/a',
+        'Unknown/z',
+      ],
+    );
+  });
+
+  it('tells the core Service from the Knative Service', () => {
+    const sorted = sortObjects([
+      obj('serving.knative.dev/v1', 'Service', 'a', 'n'),
+      obj('v1', 'Service', 'a', 'n'),
+    ]);
+    assert.deepEqual(
+      sorted.map((o) => o.apiVersion),
+      ['v1', 'serving.knative.dev/v1'],
+    );
+  });
+});
+
+describe('ApplySet', () => {
+  it('has the KEP id format, stable per parent and different across parents', () => {
+    const id = applySetId('shop-applyset', 'shop');
+    assert.match(id, /^applyset-[A-Za-z0-9_-]{43}-v1$/);
+    assert.equal(applySetId('shop-applyset', 'shop'), id);
+    assert.notEqual(applySetId('shop-applyset', 'other'), id);
+  });
+
+  it('labels every member and records the group-kinds on the parent', async () => {
+    const { app } = await loadManifest(SHOP);
+    const objects = renderApp(app);
+    const set = applySet(app.name, 'shop', objects, '1.0.0', ['Widget.example.com']);
+    assert.equal(set.members.length, objects.length);
+    for (const m of set.members) assert.equal(m.metadata.labels?.[APPLYSET_PART_OF], set.id);
+    assert.equal(set.parent.kind, 'Secret');
+    assert.equal(set.parent.metadata.labels?.['applyset.kubernetes.io/id'], set.id);
+    const kinds = parentKinds(set.parent);
+    assert.ok(kinds.includes('Deployment.apps'));
+    assert.ok(kinds.includes('Service'));
+    assert.ok(kinds.includes('Service.serving.knative.dev'));
+    assert.ok(kinds.includes('Widget.example.com'), 'kinds from the previous parent are kept for pruning');
+    assert.deepEqual(kinds, [...kinds].sort());
+    assert.equal(set.parent.metadata.annotations?.[APPLYSET_KINDS], kinds.join(','));
+    assert.equal(applySetGroupKind(obj('v1', 'ConfigMap', 'x')), 'ConfigMap');
+  });
+
+  it('prunes only live members of this set that are no longer rendered', () => {
+    const id = 'applyset-abc-v1';
+    const mine = (o: KubeObject) => ({
+      ...o,
+      metadata: { ...o.metadata, labels: { [APPLYSET_PART_OF]: id } },
+    });
+    const wanted = [obj('apps/v1', 'Deployment', 'orders', 'shop')];
+    const live = [
+      mine(obj('apps/v1', 'Deployment', 'orders', 'shop')),
+      mine(obj('apps/v1', 'Deployment', 'old', 'shop')),
+      mine(obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'orders', 'shop')),
+      obj('apps/v1', 'Deployment', 'someone-elses', 'shop'),
+      {
+        ...obj('apps/v1', 'Deployment', 'other-set', 'shop'),
+        metadata: { name: 'x', labels: { [APPLYSET_PART_OF]: 'applyset-zzz-v1' } },
+      },
+    ];
+    assert.deepEqual(
+      pruneSet(id, wanted, live).map((o) => `${o.kind}/${o.metadata.name}`),
+      ['Deployment/old', 'HorizontalPodAutoscaler/orders'],
+    );
+  });
+});
+
+describe('prune look-ups', () => {
+  it('finds every kind wasmkube renders even once the app no longer renders it', async () => {
+    const rendered = [
+      ...renderApp((await loadManifest(SHOP)).app),
+      ...renderApp(
+        (await loadManifest(fileURLToPath(new URL('./fixtures/options.yaml', import.meta.url)))).app,
+      ),
+    ];
+    const kinds = [...new Set(rendered.map(applySetGroupKind))].sort();
+    // Nothing rendered now: versions come from what wasmkube renders each kind at.
+    const targets = listTargets(kinds, [], 'shop');
+    assert.equal(targets.length, kinds.length);
+    for (const t of targets) {
+      const same = rendered.find((o) => o.kind === t.kind && o.apiVersion === t.apiVersion);
+      assert.ok(same, `${t.kind} listed at ${t.apiVersion}, which wasmkube does not render`);
+      assert.equal(t.namespace, same.metadata.namespace === undefined ? undefined : 'shop');
+    }
+    assert.deepEqual(listTargets(['Widget.example.com'], [], 'shop'), [], 'unknown kinds are left alone');
+  });
+});
+
+describe('rollouts', () => {
+  const deployment = (spec: number, status: Record<string, unknown>, generation = 2) =>
+    obj('apps/v1', 'Deployment', 'd', 'n', {
+      spec: { replicas: spec },
+      status,
+      metadata: { name: 'd', generation },
+    });
+
+  it('waits for the controller, updated, old and available pods, like kubectl rollout status', () => {
+    assert.deepEqual(rolloutState(deployment(3, { observedGeneration: 1 })), {
+      done: false,
+      message: 'waiting for the controller to see the new spec',
+    });
+    assert.equal(
+      rolloutState(deployment(3, { observedGeneration: 2, updatedReplicas: 1 })).message,
+      '1/3 updated',
+    );
+    assert.equal(
+      rolloutState(deployment(3, { observedGeneration: 2, updatedReplicas: 3, replicas: 4 })).message,
+      '1 old pods terminating',
+    );
+    assert.equal(
+      rolloutState(
+        deployment(3, { observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 2 }),
+      ).message,
+      '2/3 ready',
+    );
+    assert.deepEqual(
+      rolloutState(
+        deployment(3, { observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }),
+      ),
+      { done: true, message: '3/3 ready' },
+    );
+  });
+
+  it('reads a Knative Service from its Ready condition', () => {
+    const ksvc = (status: string) =>
+      obj('serving.knative.dev/v1', 'Service', 'c', 'n', {
+        metadata: { name: 'c', generation: 1 },
+        status: {
+          observedGeneration: 1,
+          url: 'http://c.n.example.com',
+          conditions: [{ type: 'Ready', status, reason: 'RevisionMissing' }],
+        },
+      });
+    assert.deepEqual(rolloutState(ksvc('True')), { done: true, message: 'ready at http://c.n.example.com' });
+    assert.deepEqual(rolloutState(ksvc('Unknown')), { done: false, message: 'RevisionMissing' });
+  });
+});
+
+describe('summary, deletion and status', () => {
+  it('counts created, configured, unchanged and pruned objects, by content not resourceVersion', () => {
+    const live = (name: string, replicas: number, rv: string) =>
+      obj('apps/v1', 'Deployment', name, 'n', {
+        metadata: {
+          name,
+          namespace: 'n',
+          resourceVersion: rv,
+          generation: Number(rv),
+          managedFields: [{ time: rv }],
+        },
+        spec: { replicas },
+        status: { readyReplicas: Number(rv) },
+      });
+    const s = summarize(
+      [
+        { object: obj('v1', 'Service', 'a', 'n'), before: undefined, after: obj('v1', 'Service', 'a', 'n') },
+        {
+          object: obj('apps/v1', 'Deployment', 'a', 'n'),
+          before: live('a', 1, '3'),
+          after: live('a', 2, '3'),
+        },
+        {
+          object: obj('apps/v1', 'Deployment', 'c', 'n'),
+          before: live('c', 1, '4'),
+          after: live('c', 1, '9'),
+        },
+      ],
+      [obj('apps/v1', 'Deployment', 'old', 'n')],
+    );
+    assert.equal(
+      formatSummary(s, false),
+      '1 created, 1 configured, 1 unchanged, 1 pruned\n  created: Service n/a\n  configured: Deployment n/a\n  pruned: Deployment n/old',
+    );
+    assert.match(formatSummary(s, true), /^\(server dry run\) /);
+  });
+
+  it('deletes in reverse apply order, once each, keeping the Namespace unless asked', () => {
+    const objects = [
+      obj('v1', 'Namespace', 'n'),
+      obj('apps/v1', 'Deployment', 'a', 'n'),
+      obj('v1', 'Service', 'a', 'n'),
+    ];
+    assert.deepEqual(
+      deletionOrder([...objects, objects[1] as KubeObject], false).map((o) => o.kind),
+      ['Deployment', 'Service'],
+    );
+    assert.deepEqual(
+      deletionOrder(objects, true).map((o) => o.kind),
+      ['Deployment', 'Service', 'Namespace'],
+    );
+  });
+
+  it('status rows give each service its workload, readiness and URL', async () => {
+    const { app } = await loadManifest(SHOP);
+    const ctx = renderContext(app);
+    const live = new Map<string, KubeObject | undefined>([
+      [
+        'orders',
+        obj('apps/v1', 'Deployment', 'orders', 'shop', {
+          metadata: { name: 'orders', generation: 1 },
+          spec: { replicas: 3 },
+          status: {
+            observedGeneration: 1,
+            replicas: 3,
+            updatedReplicas: 3,
+            readyReplicas: 2,
+            availableReplicas: 2,
+          },
+        }),
+      ],
+      [
+        'catalog',
+        obj('serving.knative.dev/v1', 'Service', 'catalog', 'shop', {
+          metadata: { name: 'catalog', generation: 1 },
+          status: {
+            observedGeneration: 1,
+            url: 'https://catalog.shop.example.com',
+            conditions: [{ type: 'Ready', status: 'True' }],
+          },
+        }),
+      ],
+    ]);
+    const rows = statusRows(ctx, live);
+    assert.deepEqual(
+      rows.map((r) => [r.service, r.workload, r.ready, r.url]),
+      [
+        ['catalog', 'ksvc shop/catalog', 'ready', 'https://catalog.shop.example.com'],
+        ['inventory', 'StatefulSet shop/inventory', '-', 'http://shop.example.com/inventory'],
+        ['orders', 'Deployment shop/orders', '2/3', 'http://shop.example.com/orders'],
+        ['payments', 'Deployment shop/payments', '-', 'http://shop.example.com/payments'],
+      ],
+    );
+    const table = formatStatus(rows).split('\n');
+    assert.match(table[0] as string, /^SERVICE\s+MODE\s+WORKLOAD\s+READY\s+URL\s+STATUS$/);
+    assert.match(
+      table[3] as string,
+      /^orders\s+container\s+Deployment shop\/orders\s+2\/3\s+http:\/\/shop\.example\.com\/orders\s+2\/3 ready$/,
+    );
+  });
+});
