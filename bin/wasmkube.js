@@ -5,6 +5,8 @@
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import module from 'node:module';
+import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,5 +36,19 @@ if (major < 24) {
     } else process.exit(code ?? 1);
   });
 } else {
+  // V8's compiled code (and Node's type-stripped sources) cached on disk: a warm start skips both.
+  // Best effort: a read-only filesystem just means no cache.
+  try {
+    module.enableCompileCache?.(compileCacheDir());
+  } catch {}
   await import('../src/cli/main.ts');
+}
+
+/** Beside wasmkube's other caches (src/host/cache-dir.ts); Node's default otherwise. */
+function compileCacheDir() {
+  const base =
+    process.env.WASMKUBE_CACHE_DIR ??
+    (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'wasmkube') : undefined) ??
+    (homedir() ? join(homedir(), '.cache', 'wasmkube') : undefined);
+  return base === undefined ? undefined : join(base, 'node-compile-cache');
 }

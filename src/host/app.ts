@@ -101,10 +101,13 @@ export class HostApp {
       failed.flatMap((s) => s.routes.map((route) => ({ route, target: s.name }))),
     );
     this.#metrics = opts.metrics;
-    const registry = opts.metrics.registry;
+    const metrics = opts.metrics;
     this.#renderMetrics =
       opts.renderMetrics ??
-      (async () => ({ contentType: registry.contentType, text: await registry.metrics() }));
+      (async () => {
+        const registry = await metrics.registry();
+        return { contentType: registry.contentType, text: await registry.metrics() };
+      });
   }
 
   get ready(): boolean {
@@ -297,7 +300,7 @@ export class HostApp {
 
   #recordError(spec: ServiceSpec, req: HostRequest, err: Error): void {
     const kind = isWasmkubeError(err) ? failureKind(err) : 'trap';
-    this.#metrics.guestErrors.inc({ service: spec.name, kind });
+    this.#metrics.guestError(spec.name, kind);
     this.#logger.warn(
       { reqId: req.requestId, service: spec.name, kind, error: err.message, cause: errCause(err) },
       'guest failed',

@@ -1,60 +1,74 @@
-// The host's Prometheus metrics: one registry per server thread, merged by the supervisor when several
-// threads serve the same port, so a scrape sees the whole process.
+// The host's Prometheus metrics: counted in plain numbers on the hot path, turned into a prom-client
+// registry only when /metrics is first scraped (so a start does not load it), one per server thread,
+// merged by the supervisor when several threads serve the same port.
 
-import client from 'prom-client';
-import { RouteStats, registerRequestMetrics } from './request-metrics.ts';
+import type client from 'prom-client';
+import { LabeledCounter, RouteStats, registerRequestMetrics } from './request-metrics.ts';
 
 export interface HostMetrics {
-  readonly registry: client.Registry;
   /** Request count, duration and in-flight numbers of one service route, read at scrape time. */
   routeStats(service: string, route: string): RouteStats;
-  readonly guestErrors: client.Counter<'service' | 'kind'>;
-  readonly instances: client.Counter<'service'>;
-  readonly memory: client.Gauge<'service'>;
+  guestError(service: string, kind: string): void;
+  instanceCreated(service: string): void;
+  /** This thread's registry, made on first use. */
+  registry(): Promise<client.Registry>;
 }
 
 export function createMetrics(
   memoryOf: () => Iterable<[string, number]>,
   withDefaults: boolean,
 ): HostMetrics {
-  const registry = new client.Registry();
-  if (withDefaults) client.collectDefaultMetrics({ register: registry });
   const routes = new Map<string, RouteStats>();
-  registerRequestMetrics(registry, () => routes.values());
-  const routeStats = (service: string, route: string) => {
-    const key = `${service} ${route}`;
-    const known = routes.get(key);
-    if (known) return known;
-    const stats = new RouteStats(service, route);
-    routes.set(key, stats);
-    return stats;
+  const guestErrors = new LabeledCounter(
+    'wasmkube_guest_errors_total',
+    'Requests a guest failed, by kind: trap, deadline, memory, body_limit, invalid_response',
+    ['service', 'kind'],
+  );
+  const instances = new LabeledCounter(
+    'wasmkube_instances_created_total',
+    'Wasm instances created, by service',
+    ['service'],
+  );
+  let registry: Promise<client.Registry> | undefined;
+  const build = async () => {
+    const { default: prom } = await import('prom-client');
+    const r = new prom.Registry();
+    if (withDefaults) prom.collectDefaultMetrics({ register: r });
+    registerRequestMetrics(r, () => routes.values());
+    guestErrors.register(r);
+    instances.register(r);
+    new prom.Gauge({
+      name: 'wasmkube_wasm_memory_bytes',
+      help: 'Linear memory held by live wasm instances, by service',
+      labelNames: ['service'] as const,
+      registers: [r],
+      collect() {
+        for (const [service, bytes] of memoryOf()) this.set({ service }, bytes);
+      },
+    });
+    return r;
   };
-  const guestErrors = new client.Counter({
-    name: 'wasmkube_guest_errors_total',
-    help: 'Requests a guest failed, by kind: trap, deadline, memory, body_limit, invalid_response',
-    labelNames: ['service', 'kind'] as const,
-    registers: [registry],
-  });
-  const instances = new client.Counter({
-    name: 'wasmkube_instances_created_total',
-    help: 'Wasm instances created, by service',
-    labelNames: ['service'] as const,
-    registers: [registry],
-  });
-  const memory = new client.Gauge({
-    name: 'wasmkube_wasm_memory_bytes',
-    help: 'Linear memory held by live wasm instances, by service',
-    labelNames: ['service'] as const,
-    registers: [registry],
-    collect() {
-      for (const [service, bytes] of memoryOf()) this.set({ service }, bytes);
+  return {
+    routeStats(service, route) {
+      const key = `${service} ${route}`;
+      const known = routes.get(key);
+      if (known) return known;
+      const stats = new RouteStats(service, route);
+      routes.set(key, stats);
+      return stats;
     },
-  });
-  return { registry, routeStats, guestErrors, instances, memory };
+    guestError: (service, kind) => guestErrors.inc(service, kind),
+    instanceCreated: (service) => instances.inc(service),
+    registry() {
+      registry ??= build();
+      return registry;
+    },
+  };
 }
 
 /** Merges the JSON snapshots of several registries (one per server thread) into exposition text. */
 export async function mergeMetrics(snapshots: client.MetricObjectWithValues<client.MetricValue<string>>[][]) {
-  const merged = client.AggregatorRegistry.aggregate(snapshots);
+  const { default: prom } = await import('prom-client');
+  const merged = prom.AggregatorRegistry.aggregate(snapshots);
   return { contentType: merged.contentType, text: await merged.metrics() };
 }

@@ -59,6 +59,47 @@ interface RegistryMetric {
   get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Value[] }>;
 }
 
+/** A counter by label values, kept as plain numbers; prom-client reads it at scrape time. */
+export class LabeledCounter {
+  readonly #name: string;
+  readonly #help: string;
+  readonly #labels: readonly string[];
+  readonly #values = new Map<string, number>();
+
+  constructor(name: string, help: string, labels: readonly string[]) {
+    this.#name = name;
+    this.#help = help;
+    this.#labels = labels;
+  }
+
+  inc(...values: string[]): void {
+    const key = values.join('\u0000');
+    this.#values.set(key, (this.#values.get(key) ?? 0) + 1);
+  }
+
+  register(registry: client.Registry): void {
+    const name = this.#name;
+    const help = this.#help;
+    const metric = {
+      name,
+      help,
+      type: 'counter',
+      aggregator: 'sum',
+      get: async () => ({
+        name,
+        help,
+        type: 'counter',
+        aggregator: 'sum',
+        values: [...this.#values].map(([key, value]) => {
+          const parts = key.split('\u0000');
+          return { value, labels: Object.fromEntries(this.#labels.map((l, i) => [l, parts[i] ?? ''])) };
+        }),
+      }),
+    };
+    registry.registerMetric(metric as unknown as client.Metric);
+  }
+}
+
 /** Registers the three request metrics, read from `routes()` at scrape time. */
 export function registerRequestMetrics(registry: client.Registry, routes: () => Iterable<RouteStats>): void {
   const metric = (

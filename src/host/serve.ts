@@ -47,7 +47,7 @@ export async function startServing(
   let app: HostApp | undefined;
   const metrics = createMetrics(() => app?.memoryByService() ?? [], config.defaultMetrics);
   const events = (service: string) => ({
-    instanceCreated: () => metrics.instances.inc({ service }),
+    instanceCreated: () => metrics.instanceCreated(service),
     guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
       logger.info({ service, stream, reqId, guest: true }, line),
   });
@@ -101,7 +101,7 @@ export async function startServing(
     app: liveApp,
     logger,
     failed: failedNames,
-    metricsJson: () => metrics.registry.getMetricsAsJSON(),
+    metricsJson: async () => (await metrics.registry()).getMetricsAsJSON(),
     async drain(drainDelayMs, gracePeriodMs) {
       liveApp.startDraining();
       // Endpoints take a while to drop this pod: keep accepting until they have.
