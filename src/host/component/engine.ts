@@ -257,7 +257,14 @@ export class ComponentEngine implements Engine {
         const limit = req.body.error;
         answer(isRequestFailure(limit) ? limit : undefined);
       };
-      live.handler.handle(request, out).then(
+      let call: Promise<void>;
+      try {
+        call = live.handler.handle(request, out);
+      } catch (err) {
+        // The glue checks its arguments before it returns a promise.
+        call = Promise.reject(err);
+      }
+      call.then(
         () => settle(undefined),
         (err: unknown) => settle(err),
       );

@@ -188,15 +188,33 @@ export interface OutputSink {
 }
 
 /** Writes to a sink: a response body, or a log line splitter for stdout/stderr. */
-/** Guest writes are copied into slabs of this size: one allocation per slab, not one per write. */
+/** Guest writes are copied into shared slabs of this size: one allocation per slab, not per write. */
 const SLAB = 64 * 1024;
+let slab: Buffer | null = null;
+let slabUsed = 0;
+
+/**
+ * Copies a view of guest memory (valid only during the call) out of it. Small copies stay on V8's heap;
+ * others go into the current slab, which only ever fills forward, so a piece handed out is never
+ * written over and a slab lives as long as any piece of it does.
+ */
+function copyOut(contents: Uint8Array): Uint8Array {
+  const n = contents.length;
+  if (n <= 64 || n > SLAB / 4) return contents.slice();
+  if (slab === null || slabUsed + n > SLAB) {
+    slab = Buffer.allocUnsafeSlow(SLAB);
+    slabUsed = 0;
+  }
+  const at = slabUsed;
+  slab.set(contents, at);
+  slabUsed += n;
+  return slab.subarray(at, at + n);
+}
 
 export class OutputStream {
   readonly #sink: OutputSink;
   readonly #ref: ScopeRef | null;
   closed = false;
-  #slab: Buffer | null = null;
-  #used = 0;
 
   constructor(sink: OutputSink, ref: ScopeRef | null) {
     this.#sink = sink;
@@ -212,25 +230,8 @@ export class OutputStream {
     if (this.closed || this.#sink.failed) return CLOSED;
     // The permit from check-write bounds what the host buffers for a guest that never waits.
     if (contents.length > this.#sink.capacity) return overPermit(contents.length);
-    this.#sink.write(this.#copy(contents));
+    this.#sink.write(copyOut(contents));
     return OK_EMPTY;
-  }
-
-  /**
-   * `contents` is a view of guest memory, valid only during this call: copied into the current slab
-   * (never written over once handed out: the slab only fills forward), or its own buffer when large.
-   */
-  #copy(contents: Uint8Array): Uint8Array {
-    const n = contents.length;
-    if (n > SLAB / 4) return contents.slice();
-    if (this.#slab === null || this.#used + n > SLAB) {
-      this.#slab = Buffer.allocUnsafeSlow(SLAB);
-      this.#used = 0;
-    }
-    const at = this.#used;
-    this.#slab.set(contents, at);
-    this.#used += n;
-    return this.#slab.subarray(at, at + n);
   }
 
   blockingWriteAndFlush(
@@ -239,11 +240,11 @@ export class OutputStream {
     if (this.closed) return CLOSED;
     if (contents.length > MAX_BLOCKING_WRITE) return overPermit(contents.length);
     if (this.#sink.capacity > 0) {
-      this.#sink.write(this.#copy(contents));
+      this.#sink.write(copyOut(contents));
       return this.blockingFlush();
     }
     // Copied now: the guest's memory may change while it is suspended.
-    const copy = this.#copy(contents);
+    const copy = copyOut(contents);
     return this.subscribe()
       .waitReady()
       .then(() => {

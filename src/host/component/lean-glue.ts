@@ -39,6 +39,11 @@ export function leanGlue(js: string): string {
     /var (result\d+) = new Uint8Array\((memory\d+)\.buffer, (\w+), (\w+)\)\.slice\(\);((?:(?!\bfunction\b)[\s\S])*?rsc0\.(?:write|blockingWriteAndFlush)\(\1\))/g,
     'var $1 = new Uint8Array($2.buffer, $3, $4);$5',
   );
+  // The exported handler hands back the promise JSPI gives, without an async wrapper around it.
+  out = out.replace(
+    /async function handle\((arg0, arg1)\) \{([\s\S]*?)await (incomingHandler\d+Handle)\(handle0, handle1\);\n(\s*)\}/,
+    'function handle($1) {$2return $3(handle0, handle1);\n$4}',
+  );
   const tables = [...out.matchAll(/const (captureTable\d+) ?= ?new Map\(\);/g)].map((m) => `${m[1]}.size`);
   out = out.replace(
     /return \{ incomingHandler: /,

@@ -11,7 +11,7 @@ import { BLOCKING_IMPORTS } from './io.ts';
 import { leanGlue } from './lean-glue.ts';
 
 /** Bump when the options below or the post-processing change, so old cache entries are not reused. */
-const GLUE_VERSION = 'jco-transpile-0.1.1-lean-5';
+const GLUE_VERSION = 'jco-transpile-0.1.1-lean-6';
 
 export interface TranspiledComponent {
   readonly digest: string;
