@@ -2,10 +2,10 @@
 // in this thread for one worker), merges their metrics, and shuts down the way Kubernetes expects.
 
 import net, { type AddressInfo } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { WasmkubeError } from '../errors.ts';
 import type { AppManifest } from '../manifest/index.ts';
+import { autoWorkers } from './cpus.ts';
 import type { LoggerOptions } from './logger.ts';
 import { mergeMetrics } from './metrics.ts';
 import { type ServeConfig, type ServingThread, startServing } from './serve.ts';
@@ -39,7 +39,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const m = opts.manifest;
   const listen = opts.listen ?? m.host.listen;
   const want = opts.workers ?? m.host.workers;
-  const workers = want === 'auto' ? availableParallelism() : Math.max(1, want);
+  const workers = want === 'auto' ? autoWorkers() : Math.max(1, want);
   const base: Omit<ServeConfig, 'port' | 'thread' | 'defaultMetrics'> = {
     manifest: m,
     host: listen.host,
