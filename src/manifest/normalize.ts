@@ -1,10 +1,11 @@
 // From validated input to the app model: units converted, defaults applied, services sorted by name.
 // Pure and total: the schema has already rejected everything these conversions could fail on.
 
+import { DEFAULTS } from './defaults.ts';
 import { environmentService, environmentSettings } from './kubernetes-merge.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
 import { parseRoute } from './routes.ts';
-import { DEFAULTS, type ManifestInput, type ServiceInput } from './schema.ts';
+import type { ManifestInput, ServiceInput } from './schema.ts';
 import { parseSource } from './source.ts';
 import type {
   AppKubernetesSettings,

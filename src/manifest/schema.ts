@@ -3,8 +3,9 @@
 
 import * as z from 'zod';
 import { WasmkubeError } from '../errors.ts';
+import { DEFAULTS } from './defaults.ts';
 import { AppKubernetesSchema } from './kubernetes-app-schema.ts';
-import { environmentProblems } from './kubernetes-merge.ts';
+import { environmentProblems } from './kubernetes-environments.ts';
 import { ServiceKubernetesSchema, serviceKubernetesProblems } from './kubernetes-schema.ts';
 import { DNS_LABEL_PATTERN } from './names.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
@@ -22,21 +23,7 @@ export function withFix(message: string, fix: string): string {
 }
 
 /** Defaults as users would write them; the JSON Schema shows them and normalize.ts applies them. */
-export const DEFAULTS = {
-  listen: '127.0.0.1:8080',
-  workers: 'auto',
-  drainDelay: '5s',
-  gracePeriod: '30s',
-  memory: '128Mi',
-  timeout: '30s',
-  maxBodySize: '10Mi',
-  concurrency: 1000,
-  isolation: 'auto',
-  mode: 'container',
-  replicas: 1,
-  minReplicas: 1,
-  cpuTarget: 80,
-} as const;
+export { DEFAULTS };
 
 const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 

@@ -2,9 +2,9 @@
 // every path, with default limits. Going through normalization keeps its defaults those of a real manifest.
 
 import { basename, resolve } from 'node:path';
+import { DEFAULTS } from './defaults.ts';
 import { toDnsLabel } from './names.ts';
 import { normalizeManifest } from './normalize.ts';
-import { DEFAULTS } from './schema.ts';
 import { API_VERSION, type AppManifest } from './types.ts';
 import { parseListen } from './units.ts';
 

@@ -6,13 +6,10 @@ import { buildServices } from '../../app/build-services.ts';
 import { WasmkubeError } from '../../errors.ts';
 import { startHost } from '../../host/host.ts';
 import type { LogFormat, LogLevel } from '../../host/logger.ts';
-import {
-  type AppManifest,
-  appManifestForSingleModule,
-  loadManifest,
-  parseDuration,
-  parseListen,
-} from '../../manifest/index.ts';
+// Not the manifest index: `up --from` should not load the schema (zod, yaml) at start; see below.
+import { appManifestForSingleModule } from '../../manifest/single-module.ts';
+import type { AppManifest } from '../../manifest/types.ts';
+import { parseDuration, parseListen } from '../../manifest/units.ts';
 import { printError, progress } from '../output.ts';
 
 export interface UpFlags {
@@ -67,7 +64,7 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
       : { app, from: flags.from };
   const parsed = target.from
     ? appManifestForSingleModule(resolve(target.from), flags.listen)
-    : (await loadManifest(target.app ?? '.')).app;
+    : (await (await import('../../manifest/load.ts')).loadManifest(target.app ?? '.')).app;
   const loaded = parsed.services.some((s) => s.source.kind === 'oci')
     ? await (await oci()).resolveOciSources(parsed)
     : parsed;
