@@ -4,7 +4,8 @@
 // SIGTERM still drains the host.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,17 +39,61 @@ if (major < 24) {
 } else {
   // V8's compiled code (and Node's type-stripped sources) cached on disk: a warm start skips both.
   // Best effort: a read-only filesystem just means no cache.
+  const cache = cacheDir();
   try {
-    module.enableCompileCache?.(compileCacheDir());
+    module.enableCompileCache?.(cache && join(cache, 'node-compile-cache'));
   } catch {}
+  // The compile cache does not spare Node stripping the types of every .ts file at each start (a wasm
+  // parser, most of a warm start): the stripped sources are kept by content digest instead.
+  if (
+    cache &&
+    typeof module.registerHooks === 'function' &&
+    typeof module.stripTypeScriptTypes === 'function'
+  ) {
+    module.registerHooks({ load: strippedTypeScript(join(cache, 'stripped-ts')) });
+  }
   await import('../src/cli/main.ts');
 }
 
-/** Beside wasmkube's other caches (src/host/cache-dir.ts); Node's default otherwise. */
-function compileCacheDir() {
-  const base =
+/** A load hook for wasmkube's own .ts files that serves their type-stripped JavaScript from `dir`. */
+function strippedTypeScript(dir) {
+  const src = new URL('../src/', import.meta.url).href;
+  return (url, context, nextLoad) => {
+    if (!url.startsWith(src) || !url.endsWith('.ts')) return nextLoad(url, context);
+    const ts = readFileSync(new URL(url), 'utf8');
+    const file = join(dir, `${createHash('sha256').update(ts).digest('hex').slice(0, 32)}.js`);
+    let js;
+    try {
+      js = readFileSync(file, 'utf8');
+    } catch {
+      js = quietly(() => module.stripTypeScriptTypes(ts, { mode: 'strip' }));
+      try {
+        mkdirSync(dir, { recursive: true });
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, js);
+        renameSync(tmp, file);
+      } catch {}
+    }
+    return { format: 'module', source: js, shortCircuit: true };
+  };
+}
+
+/** Runs `fn` without Node's "experimental feature" warning on stderr. */
+function quietly(fn) {
+  const emit = process.emitWarning;
+  process.emitWarning = () => {};
+  try {
+    return fn();
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+/** wasmkube's cache folder, as src/host/cache-dir.ts has it. */
+function cacheDir() {
+  return (
     process.env.WASMKUBE_CACHE_DIR ??
     (process.env.XDG_CACHE_HOME ? join(process.env.XDG_CACHE_HOME, 'wasmkube') : undefined) ??
-    (homedir() ? join(homedir(), '.cache', 'wasmkube') : undefined);
-  return base === undefined ? undefined : join(base, 'node-compile-cache');
+    (homedir() ? join(homedir(), '.cache', 'wasmkube') : undefined)
+  );
 }

@@ -1,7 +1,6 @@
 // The host core: `handle(request) → response` for every service of an app, plus the reserved
 // /health, /ready and /metrics endpoints. Limits, metrics and logs live here; sockets do not.
 
-import http from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
@@ -11,6 +10,7 @@ import { Cancel, Deadlines } from './cancel.ts';
 import type { Engine, GuestResponse } from './engine.ts';
 import { failureKind } from './failure.ts';
 import type { HostMetrics } from './metrics.ts';
+import http from './node-http-module.ts';
 import type { RouteStats } from './request-metrics.ts';
 import { Router } from './router.ts';
 

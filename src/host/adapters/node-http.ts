@@ -1,12 +1,13 @@
 // The only place that knows about sockets: turns node:http requests into HostRequests, writes
 // HostResponses back with backpressure, and closes connections politely when the host drains.
 
-import http from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WasmkubeError } from '../../errors.ts';
 import type { HostApp, HostResponse } from '../app.ts';
 import { Cancel } from '../cancel.ts';
+import http from '../node-http-module.ts';
 import { requestIds } from '../request-id.ts';
 
 export interface NodeServerOptions {
@@ -33,7 +34,7 @@ const HOST_OWNED = new Set([
 ]);
 
 export class NodeHttpServer {
-  readonly server: http.Server;
+  readonly server: Server;
   readonly #app: HostApp;
   readonly #logger: Logger;
   #closing = false;
@@ -90,7 +91,7 @@ export class NodeHttpServer {
     this.server.closeAllConnections();
   }
 
-  #onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
     this.#active++;
     const client = new Cancel();
     res.once('close', () => {
@@ -137,7 +138,7 @@ export class NodeHttpServer {
       });
   }
 
-  #send(req: http.IncomingMessage, res: http.ServerResponse, out: HostResponse, requestId: string): void {
+  #send(req: IncomingMessage, res: ServerResponse, out: HostResponse, requestId: string): void {
     const headers: string[] = [];
     let guestLength: string | undefined;
     for (const [k, v] of out.headers) {
@@ -267,7 +268,7 @@ function lingerOnClose(socket: Socket): void {
   };
 }
 
-function linger(req: http.IncomingMessage): void {
+function linger(req: IncomingMessage): void {
   let dropped = 0;
   const stop = () => req.socket.destroy();
   const timer = setTimeout(stop, LINGER_MS).unref();
