@@ -17,6 +17,7 @@ export {
   writeDockerContext,
 } from './package-app.ts';
 export { type PulledImage, type PullOptions, parsePlatform, pullImage } from './pull.ts';
+export { loadPulledApp } from './pulled-app.ts';
 export { type PushOptions, type PushResult, pushImage } from './push.ts';
 export { formatReference, parseReference, type Reference } from './reference.ts';
 export { type BlobPushResult, RegistryClient, type RegistryClientOptions } from './registry-client.ts';
