@@ -10,6 +10,7 @@ import { cacheDir } from '../host/cache-dir.ts';
 import type { AppManifest } from '../manifest/index.ts';
 import { APP_DIR } from './app-layer.ts';
 import { LAYER_ANNOTATION } from './container-image.ts';
+import { insecureByEnv } from './insecure.ts';
 import { pullManifest } from './pull.ts';
 import { loadPulledApp } from './pulled-app.ts';
 import { formatReference, parseReference } from './reference.ts';
@@ -27,14 +28,6 @@ export interface ResolveOptions {
 export type Resolved =
   | { readonly kind: 'wasm'; readonly path: string; readonly digest: string }
   | { readonly kind: 'app'; readonly dir: string; readonly digest: string };
-
-/** True when the user listed the registry as plain HTTP (`up` has no --insecure flag of its own). */
-export function insecureByEnv(registry: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return (env.WASMKUBE_INSECURE_REGISTRIES ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .includes(registry);
-}
 
 const WASM_LAYERS: ReadonlySet<string> = new Set([MEDIA.wasmLayer, MEDIA.spinLayer]);
 
