@@ -11,9 +11,16 @@ const program = new Command('wasmkube')
 
 program
   .command('up')
-  .description('serve an app (wasmkube.yaml) or a single .wasm locally')
-  .argument('[app]', 'app folder or manifest file', undefined)
-  .option('--from <file.wasm>', 'serve one module or component on every path, without a manifest')
+  .description('serve an app (wasmkube.yaml) or a single .wasm locally, or pull one from a registry (oci://)')
+  .argument(
+    '[app]',
+    'app folder or manifest file, or oci://REGISTRY/REPO[:TAG] (a wasmkube app image or a Wasm artifact; plain-HTTP registries: list them in WASMKUBE_INSECURE_REGISTRIES)',
+    undefined,
+  )
+  .option(
+    '--from <file.wasm>',
+    'serve one module or component on every path, without a manifest (a path or oci://REGISTRY/REPO[:TAG] of a Wasm artifact)',
+  )
   .option('--listen <address>', 'host:port to listen on (overrides host.listen)')
   .option('--workers <n>', "serving threads: a number or 'auto' (one per CPU)")
   .option('--service <name...>', 'serve only these services of the app')
@@ -54,33 +61,47 @@ program
   .option('--tar <file>', 'also write the layout as one tarball (podman load -i FILE)')
   .option(
     '--base <ref>',
-    'base of the container image: a reference or an OCI layout',
+    'base of the container image: a reference or an OCI layout (needed offline: the default is pulled from Docker Hub)',
     'docker.io/library/node:24-slim',
   )
   .option('--platform <os/arch>', 'platform to take from a base image index', 'linux/amd64')
   .option('--format <format>', 'Wasm artifact layout: cncf or spin', 'cncf')
-  .option('--registry <registry>', 'name the images REGISTRY/APP[-SERVICE]:TAG')
-  .option('--tag <tag>', 'image tag', 'latest')
+  .option(
+    '--registry <registry>',
+    'name the images REGISTRY/APP[-SERVICE]:TAG (default: kubernetes.registry; none: APP[-SERVICE]:TAG)',
+  )
+  .option('--tag <tag>', 'image tag (default: kubernetes.tag, else latest)')
+  .option('--env <name>', 'take registry and tag from this environment of kubernetes.environments')
   .option('--dockerfile', 'also write an equivalent Dockerfile and build context (OUT/docker)')
-  .option('--insecure', 'plain HTTP to the base image registry')
+  .option(
+    '--insecure',
+    'plain HTTP for a base image on the --registry host or on localhost/127.0.0.1 (other hosts: WASMKUBE_INSECURE_REGISTRIES)',
+  )
   .action(async (app, flags) => (await import('./commands/package.ts')).packageCommand(app, flags));
 
 program
   .command('push')
   .description('package the app and push its images to a registry; prints each REF@DIGEST')
   .argument('[app]', 'app folder or manifest file')
-  .requiredOption('--registry <registry>', 'registry and namespace, e.g. ghcr.io/acme')
-  .option('--tag <tag>', 'image tag', 'latest')
+  .option(
+    '--registry <registry>',
+    'registry and namespace, e.g. ghcr.io/acme (default: kubernetes.registry, as k8s render uses)',
+  )
+  .option('--tag <tag>', 'image tag (default: kubernetes.tag, else latest)')
+  .option('--env <name>', 'take registry and tag from this environment of kubernetes.environments')
   .option('--kind <kind>', 'wasm, container or all', 'all')
   .option(
     '--base <ref>',
-    'base of the container image: a reference or an OCI layout',
+    'base of the container image: a reference or an OCI layout (needed offline: the default is pulled from Docker Hub)',
     'docker.io/library/node:24-slim',
   )
   .option('--platform <os/arch>', 'platform to take from a base image index', 'linux/amd64')
   .option('--format <format>', 'Wasm artifact layout: cncf or spin', 'cncf')
   .option('--chunk-size <bytes>', 'upload blobs larger than this in chunks')
-  .option('--insecure', 'plain HTTP, for a local registry')
+  .option(
+    '--insecure',
+    'plain HTTP to the --registry host (and a base image on it or on localhost/127.0.0.1; other hosts: WASMKUBE_INSECURE_REGISTRIES)',
+  )
   .action(async (app, flags) => (await import('./commands/push.ts')).pushCommand(app, flags));
 
 program
@@ -89,7 +110,7 @@ program
   .argument('<ref>', 'REGISTRY/REPOSITORY[:TAG][@DIGEST]')
   .option('--out <dir>', 'folder to write (default ./REPOSITORY-NAME)')
   .option('--platform <os/arch>', 'platform to take from an index', 'linux/amd64')
-  .option('--insecure', 'plain HTTP, for a local registry')
+  .option('--insecure', "plain HTTP to REF's registry, for a local one")
   .action(async (ref, flags) => (await import('./commands/pull.ts')).pullCommand(ref, flags));
 const k8s = program.command('k8s').description('Kubernetes manifests of an app');
 k8s

@@ -27,9 +27,21 @@ export function basicHeader(c: Credentials): string {
   return `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
 }
 
+export interface TokenOptions {
+  /** The registry itself is plain HTTP: then an http:// realm is accepted too. @default false */
+  readonly insecure?: boolean;
+  /** Told when credentials go to a token service on another host than the registry. */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Registries whose token service lives on a known other host. */
+const KNOWN_REALMS: Readonly<Record<string, string>> = { 'registry-1.docker.io': 'auth.docker.io' };
+
 /**
- * Fetches a Bearer token for the scopes from the challenge's realm.
- * @throws WasmkubeError OCI_AUTH when the token service refuses
+ * Fetches a Bearer token for the scopes from the challenge's realm. The realm must be https:// unless
+ * the registry is plain HTTP (credentials would otherwise cross the network in the clear), and a realm
+ * on another host than the registry is reported through `onWarning` before credentials go there.
+ * @throws WasmkubeError OCI_AUTH when the realm is unusable or the token service refuses
  */
 export async function fetchToken(
   registry: string,
@@ -37,6 +49,7 @@ export async function fetchToken(
   scopes: readonly string[],
   credentials: Credentials | undefined,
   fetchImpl: typeof fetch,
+  opts: TokenOptions = {},
 ): Promise<string> {
   const realm = challenge.params.realm;
   if (!realm) {
@@ -48,7 +61,29 @@ export async function fetchToken(
       },
     );
   }
-  const url = new URL(realm);
+  let url: URL;
+  try {
+    url = new URL(realm);
+  } catch (cause) {
+    throw new WasmkubeError('OCI_AUTH', `${registry} named a token realm that is not a URL: ${realm}`, {
+      cause,
+      fix: "check the registry's token auth settings (realm must be an https:// URL)",
+    });
+  }
+  if (url.protocol !== 'https:' && !(opts.insecure && url.protocol === 'http:')) {
+    throw new WasmkubeError(
+      'OCI_AUTH',
+      `${registry} asked for its token at ${url.origin}, which is not https://; wasmkube sends no credentials or token requests there`,
+      {
+        fix: `the registry's token realm must be https:// (an http:// realm is accepted only for a plain-HTTP registry: --insecure or WASMKUBE_INSECURE_REGISTRIES=${registry})`,
+      },
+    );
+  }
+  if (credentials && url.host !== registry && KNOWN_REALMS[registry] !== url.host) {
+    opts.onWarning?.(
+      `${registry} sends credentials of user ${credentials.username} to a token service on another host, ${url.origin}; check that you trust it`,
+    );
+  }
   if (challenge.params.service) url.searchParams.set('service', challenge.params.service);
   for (const s of scopes) url.searchParams.append('scope', s);
   const res = await fetchImpl(url, {

@@ -7,6 +7,8 @@ export { type Credentials, credentialsFor, dockerConfigPath } from './credential
 export { blobOf, canonicalJson, sha256, verifyDigest } from './digest.ts';
 export { hostImportGraph, hostLayerFiles, packageClosure } from './host-layer.ts';
 export { assembleImage, imageBlobs, imageSize } from './image.ts';
+export { type ImageTarget, type ImageTargetOptions, imageTarget, parseRegistry } from './image-target.ts';
+export { type InsecureScope, insecureByEnv, isLoopbackRegistry, plainHttpAllowed } from './insecure.ts';
 export { layoutFiles, layoutTar, type NamedImage, readLayout, writeLayoutDir } from './layout.ts';
 export {
   type ImageKind,
@@ -17,11 +19,11 @@ export {
   writeDockerContext,
 } from './package-app.ts';
 export { type PulledImage, type PullOptions, parsePlatform, pullImage } from './pull.ts';
+export { loadPulledApp } from './pulled-app.ts';
 export { type PushOptions, type PushResult, pushImage } from './push.ts';
 export { formatReference, parseReference, type Reference } from './reference.ts';
 export { type BlobPushResult, RegistryClient, type RegistryClientOptions } from './registry-client.ts';
 export {
-  insecureByEnv,
   type Resolved,
   resolveOciRef,
   resolveOciSources,

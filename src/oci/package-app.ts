@@ -15,10 +15,11 @@ import {
   DEFAULT_USER,
   dockerfile,
 } from './container-image.ts';
+import { parseRegistry } from './image-target.ts';
+import { plainHttpAllowed } from './insecure.ts';
 import { readLayout } from './layout.ts';
 import { parsePlatform, pullImage } from './pull.ts';
 import { formatReference, parseReference } from './reference.ts';
-import { insecureByEnv } from './run-from-registry.ts';
 import type { Image } from './types.ts';
 import { type ArtifactFormat, buildWasmArtifact } from './wasm-artifact.ts';
 
@@ -33,9 +34,15 @@ export interface PackageOptions {
   readonly base?: string;
   /** @default 'linux/amd64' */
   readonly platform?: string;
-  /** Plain HTTP to the base image's registry. @default false */
+  /**
+   * Plain HTTP for a base image on `registry`'s host or on a loopback host; other hosts only when listed
+   * in $WASMKUBE_INSECURE_REGISTRIES. @default false
+   */
   readonly insecure?: boolean;
-  /** Names the images `REGISTRY/APP[-SERVICE]:TAG`; without it they are named `APP[-SERVICE]:TAG`. */
+  /**
+   * Names the images `REGISTRY/APP[-SERVICE]:TAG`; without it they are named `APP[-SERVICE]:TAG`.
+   * Resolve it from the manifest with imageTarget(). @see ./image-target.ts
+   */
   readonly registry?: string;
   /** @default 'latest' */
   readonly tag?: string;
@@ -108,9 +115,13 @@ async function loadBase(base: string, opts: PackageOptions): Promise<{ ref?: str
     return { image: images[0]!.image };
   }
   const ref = parseReference(base);
+  const insecure = plainHttpAllowed(ref.registry, {
+    insecure: opts.insecure ?? false,
+    ...(opts.registry ? { registry: parseRegistry(opts.registry).host } : {}),
+  });
   try {
     const pulled = await pullImage(base, {
-      insecure: opts.insecure ?? insecureByEnv(ref.registry),
+      insecure,
       platform: opts.platform ?? 'linux/amd64',
     });
     return { ref: formatReference(ref), image: pulled.image };
@@ -118,7 +129,11 @@ async function loadBase(base: string, opts: PackageOptions): Promise<{ ref?: str
     if (!isWasmkubeError(err) || !['OCI_NETWORK', 'OCI_NOT_FOUND', 'OCI_AUTH'].includes(err.code)) throw err;
     throw new WasmkubeError(err.code, `base image ${base}: ${err.message}`, {
       cause: err,
-      fix: `${err.fix ?? 'check the reference'}; or pass --base with a reachable image or a local OCI layout (a folder or .tar)`,
+      fix: `${
+        err.code === 'OCI_NETWORK' && !insecure
+          ? `if ${ref.registry} speaks plain HTTP, list it in WASMKUBE_INSECURE_REGISTRIES (--insecure covers only the --registry host and loopback)`
+          : (err.fix ?? 'check the reference')
+      }; or pass --base with a reachable image or a local OCI layout (a folder or .tar), which an offline machine needs`,
     });
   }
 }

@@ -21,6 +21,11 @@ export interface RegistryClientOptions {
   readonly chunkSize?: number;
   /** @default globalThis.fetch */
   readonly fetch?: typeof fetch;
+  /**
+   * Told when something is allowed but worth a look (credentials sent to a token service on another
+   * host). @default a `wasmkube: warning: …` line on stderr
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 export type BlobPushResult = 'exists' | 'mounted' | 'uploaded';
@@ -44,6 +49,7 @@ export class RegistryClient {
   #credentials: Credentials | undefined | null = null;
   #challenge: Challenge | undefined;
   readonly #tokens = new Map<string, string>();
+  readonly #warned = new Set<string>();
 
   constructor(registry: string, opts: RegistryClientOptions = {}) {
     this.registry = registry;
@@ -273,7 +279,10 @@ export class RegistryClient {
       const scope = opts.scopes.join(' ');
       this.#tokens.set(
         scope,
-        await fetchToken(this.registry, challenge, opts.scopes, credentials, this.#fetch),
+        await fetchToken(this.registry, challenge, opts.scopes, credentials, this.#fetch, {
+          insecure: this.#opts.insecure ?? false,
+          onWarning: (m) => this.#warn(m),
+        }),
       );
     }
     res = await send(this.#authHeader(opts.scopes));
@@ -292,6 +301,14 @@ export class RegistryClient {
     }
     const token = this.#tokens.get(scopes.join(' '));
     return token ? `Bearer ${token}` : undefined;
+  }
+
+  /** Each warning once per client (every scope would repeat it). */
+  #warn(message: string): void {
+    if (this.#warned.has(message)) return;
+    this.#warned.add(message);
+    if (this.#opts.onWarning) this.#opts.onWarning(message);
+    else process.stderr.write(`wasmkube: warning: ${message}\n`);
   }
 
   #creds(): Credentials | undefined {

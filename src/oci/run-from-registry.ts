@@ -10,7 +10,9 @@ import { cacheDir } from '../host/cache-dir.ts';
 import type { AppManifest } from '../manifest/index.ts';
 import { APP_DIR } from './app-layer.ts';
 import { LAYER_ANNOTATION } from './container-image.ts';
+import { insecureByEnv } from './insecure.ts';
 import { pullManifest } from './pull.ts';
+import { loadPulledApp } from './pulled-app.ts';
 import { formatReference, parseReference } from './reference.ts';
 import { RegistryClient } from './registry-client.ts';
 import { readTar } from './tar-gzip.ts';
@@ -26,14 +28,6 @@ export interface ResolveOptions {
 export type Resolved =
   | { readonly kind: 'wasm'; readonly path: string; readonly digest: string }
   | { readonly kind: 'app'; readonly dir: string; readonly digest: string };
-
-/** True when the user listed the registry as plain HTTP (`up` has no --insecure flag of its own). */
-export function insecureByEnv(registry: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return (env.WASMKUBE_INSECURE_REGISTRIES ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .includes(registry);
-}
 
 const WASM_LAYERS: ReadonlySet<string> = new Set([MEDIA.wasmLayer, MEDIA.spinLayer]);
 
@@ -109,15 +103,16 @@ async function writeAtomically(dir: string, fill: (tmp: string) => Promise<void>
 }
 
 /**
- * What `wasmkube up` serves for an `oci://` app or `--from oci://…`: an app image becomes its app folder,
- * a Wasm artifact a local .wasm file.
- * @throws WasmkubeError BAD_ARGUMENT for `--from` naming an app image
+ * What `wasmkube up` serves for an `oci://` app or `--from oci://…`: an app image becomes its manifest
+ * (confined to its pulled folder, never built: see pulled-app.ts), a Wasm artifact a local .wasm file.
+ * @throws WasmkubeError BAD_ARGUMENT for `--from` naming an app image; OCI_UNSUPPORTED for an app
+ *   manifest with `build` steps or sources outside its folder
  */
 export async function resolveUpTarget(
   app: string | undefined,
   from: string | undefined,
   opts: ResolveOptions = {},
-): Promise<{ app?: string; from?: string }> {
+): Promise<{ app?: string; from?: string; manifest?: AppManifest }> {
   if (from?.startsWith('oci://')) {
     const r = await resolveOciRef(from, opts);
     if (r.kind === 'app') {
@@ -129,7 +124,7 @@ export async function resolveUpTarget(
   }
   if (app?.startsWith('oci://')) {
     const r = await resolveOciRef(app, opts);
-    return r.kind === 'app' ? { app: r.dir } : { from: r.path };
+    return r.kind === 'app' ? { manifest: await loadPulledApp(r.dir, app) } : { from: r.path };
   }
   return { ...(app === undefined ? {} : { app }), ...(from === undefined ? {} : { from }) };
 }

@@ -5,6 +5,17 @@ import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  assembleImage,
+  blobOf,
+  canonicalJson,
+  deterministicGzip,
+  deterministicTar,
+  type Image,
+  type LayerFile,
+  MEDIA,
+  sha256,
+} from '../../src/oci/index.ts';
 import { guestPath } from './guests.ts';
 import { CLI, ROOT } from './host.ts';
 
@@ -70,4 +81,29 @@ export function wasmkube(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * A wasmkube-style app image made by hand, as anyone could push one: an app layer holding `app/wasmkube.yaml`
+ * with the given text and the given extra `app/…` files, on no base (resolving it reads only the app layer).
+ */
+export async function handMadeAppImage(
+  manifest: string,
+  files: Readonly<Record<string, Uint8Array>> = {},
+): Promise<Image> {
+  const entries: LayerFile[] = [
+    { path: 'app/wasmkube.yaml', data: Buffer.from(manifest) },
+    ...Object.entries(files).map(([path, data]) => ({ path: `app/${path}`, data })),
+  ];
+  const tar = await deterministicTar(entries);
+  const layer = blobOf(MEDIA.layerGzip, deterministicGzip(tar), {
+    annotations: { 'dev.wasmkube.layer': 'app' },
+  });
+  const config = {
+    architecture: 'amd64',
+    os: 'linux',
+    config: {},
+    rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+  };
+  return assembleImage(blobOf(MEDIA.imageConfig, canonicalJson(config)), [layer]);
 }

@@ -10,10 +10,13 @@ import {
   type ArtifactFormat,
   DEFAULT_BASE,
   type ImageKind,
+  type ImageTarget,
   imageSize,
+  imageTarget,
   layoutTar,
   type PackagedApp,
   packageApp,
+  parseRegistry,
   writeDockerContext,
   writeLayoutDir,
 } from '../../oci/index.ts';
@@ -29,6 +32,7 @@ export interface PackageFlags {
   readonly dockerfile?: boolean;
   readonly registry?: string;
   readonly tag?: string;
+  readonly env?: string;
   readonly insecure?: boolean;
 }
 
@@ -52,22 +56,42 @@ export function parseFormat(format: string | undefined): ArtifactFormat {
   return f;
 }
 
-/** Loads the app, builds missing .wasm files, and packages it: shared by `package` and `push`. */
-export async function loadAndPackage(app: string | undefined, flags: PackageFlags): Promise<PackagedApp> {
+/**
+ * Loads the app, resolves where its images go (flags, else the manifest's kubernetes.registry/tag, as
+ * `k8s render` does), builds missing .wasm files, and packages it: shared by `package` and `push`.
+ */
+export async function loadAndPackage(
+  app: string | undefined,
+  flags: PackageFlags,
+  opts: { readonly needRegistry?: boolean } = {},
+): Promise<{ pkg: PackagedApp; target: ImageTarget }> {
   const kind = parseKind(flags.kind);
   const format = parseFormat(flags.format);
+  // A bad --registry fails here, before anything is loaded, built or packaged.
+  if (flags.registry !== undefined) parseRegistry(flags.registry);
   const loaded = await loadManifest(app ?? '.');
+  const target = imageTarget(loaded.app, {
+    ...(flags.registry === undefined ? {} : { registry: flags.registry }),
+    ...(flags.tag === undefined ? {} : { tag: flags.tag }),
+    ...(flags.env === undefined ? {} : { env: flags.env }),
+  });
+  if (opts.needRegistry && !target.registry) {
+    throw new WasmkubeError('BAD_ARGUMENT', `push needs a registry for app ${loaded.app.name}`, {
+      fix: `pass --registry (e.g. --registry ghcr.io/acme, or 127.0.0.1:5000/acme --insecure), or set kubernetes.registry in ${loaded.file}`,
+    });
+  }
   await buildServices(loaded.app, { onProgress: progress });
-  return packageApp(loaded, {
+  const pkg = await packageApp(loaded, {
     kind,
     format,
     ...(flags.base ? { base: flags.base } : {}),
     ...(flags.platform ? { platform: flags.platform } : {}),
     ...(flags.insecure ? { insecure: true } : {}),
-    ...(flags.registry ? { registry: flags.registry } : {}),
-    ...(flags.tag ? { tag: flags.tag } : {}),
+    ...(target.registry ? { registry: target.registry } : {}),
+    tag: target.tag,
     onProgress: progress,
   });
+  return { pkg, target };
 }
 
 export async function packageCommand(app: string | undefined, flags: PackageFlags): Promise<void> {
@@ -76,7 +100,7 @@ export async function packageCommand(app: string | undefined, flags: PackageFlag
       fix: 'drop --kind wasm (or use --kind container)',
     });
   }
-  const pkg = await loadAndPackage(app, flags);
+  const { pkg } = await loadAndPackage(app, flags);
   const named = pkg.images.map((i) => ({ name: i.name, image: i.image }));
   const out = flags.out ?? (flags.tar ? undefined : 'oci');
   if (out) {

@@ -1,5 +1,5 @@
-// `wasmkube push [APP] --registry REG`: packages the app and pushes each image (blobs first, manifest
-// last), named by src/app/image-refs.ts; prints each pushed reference pinned to its digest.
+// `wasmkube push [APP] [--registry REG]`: packages the app and pushes each image (blobs first, manifest
+// last), named by src/app/image-refs.ts at the registry and tag `k8s render` uses; prints each REF@DIGEST.
 
 import { WasmkubeError } from '../../errors.ts';
 import { type BlobPushResult, parseReference, pushImage } from '../../oci/index.ts';
@@ -11,13 +11,14 @@ export interface PushFlags extends PackageFlags {
 }
 
 export async function pushCommand(app: string | undefined, flags: PushFlags): Promise<void> {
-  if (!flags.registry) {
-    throw new WasmkubeError('BAD_ARGUMENT', 'push needs --registry', {
-      fix: 'give the registry and namespace, e.g. --registry ghcr.io/acme (or 127.0.0.1:5000/acme --insecure)',
+  const chunkSize = flags.chunkSize === undefined ? undefined : Number(flags.chunkSize);
+  if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0)) {
+    throw new WasmkubeError('BAD_ARGUMENT', `--chunk-size ${flags.chunkSize} is not a byte count`, {
+      fix: 'give a positive number of bytes, e.g. --chunk-size 5242880',
     });
   }
-  const pkg = await loadAndPackage(app, flags);
-  const registry = parseReference(`${flags.registry.replace(/\/+$/, '')}/x`).registry;
+  const { pkg, target } = await loadAndPackage(app, flags, { needRegistry: true });
+  const registry = target.host!;
   // Base layers already on the target registry are mounted into the app's repository, not uploaded.
   const mountFrom = new Map<string, string>();
   if (pkg.base) {
@@ -25,12 +26,6 @@ export async function pushCommand(app: string | undefined, flags: PushFlags): Pr
     if (base.registry === registry) {
       for (const l of pkg.base.image.layers) mountFrom.set(l.descriptor.digest, base.repository);
     }
-  }
-  const chunkSize = flags.chunkSize === undefined ? undefined : Number(flags.chunkSize);
-  if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0)) {
-    throw new WasmkubeError('BAD_ARGUMENT', `--chunk-size ${flags.chunkSize} is not a byte count`, {
-      fix: 'give a positive number of bytes, e.g. --chunk-size 5242880',
-    });
   }
   const verbs: Record<BlobPushResult, string> = {
     uploaded: 'uploaded',

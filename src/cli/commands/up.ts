@@ -62,9 +62,13 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     app?.startsWith('oci://') || flags.from?.startsWith('oci://')
       ? await (await oci()).resolveUpTarget(app, flags.from)
       : { app, from: flags.from };
-  const parsed = target.from
-    ? appManifestForSingleModule(resolve(target.from), flags.listen)
-    : (await (await import('../../manifest/load.ts')).loadManifest(target.app ?? '.')).app;
+  // An app image's manifest comes back already checked: no build steps, sources inside its folder.
+  const parsed =
+    'manifest' in target && target.manifest
+      ? target.manifest
+      : target.from
+        ? appManifestForSingleModule(resolve(target.from), flags.listen)
+        : (await (await import('../../manifest/load.ts')).loadManifest(target.app ?? '.')).app;
   const loaded = parsed.services.some((s) => s.source.kind === 'oci')
     ? await (await oci()).resolveOciSources(parsed)
     : parsed;
