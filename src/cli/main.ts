@@ -116,12 +116,13 @@ function clusterCommand(name: string, description: string): Command {
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--namespace <namespace>', 'namespace (overrides kubernetes.namespace)')
-    .option('--env <name>', 'environment of kubernetes.environments')
-    .option('--registry <registry>', 'registry of the pushed images (overrides kubernetes.registry)')
-    .option('--tag <tag>', 'image tag (overrides kubernetes.tag)');
+    .option('--env <name>', 'environment of kubernetes.environments');
 }
 
+// Only deploy writes image references; status and delete find objects by name and ApplySet label.
 clusterCommand('deploy', 'server-side apply the app to Kubernetes, prune, and wait for rollouts')
+  .option('--registry <registry>', 'registry of the pushed images (overrides kubernetes.registry)')
+  .option('--tag <tag>', 'image tag (overrides kubernetes.tag)')
   .option('--dry-run [mode]', "only 'server': the API server checks and admits everything, nothing is stored")
   .option('--prune', 'delete objects of this app that it no longer renders (ApplySet)')
   .option('--no-wait', 'do not wait for workloads to become ready')

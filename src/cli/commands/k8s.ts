@@ -41,5 +41,6 @@ export async function render(app: string | undefined, flags: RenderFlags): Promi
     return;
   }
   const written = await writeFiles(resolve(flags.out), result.files);
-  progress(`${result.objects.length} objects valid; wrote ${written.length} files under ${flags.out}`);
+  const files = written.length === 1 ? 'file' : 'files';
+  progress(`${result.objects.length} objects valid; wrote ${written.length} ${files} under ${flags.out}`);
 }
