@@ -136,6 +136,10 @@ clusterCommand('status', "show each service's workload, ready replicas and URL i
 clusterCommand('delete', "remove the app's objects from the cluster")
   .option('--dry-run [mode]', "only 'server'")
   .option('--include-namespace', "also delete the app's namespace")
+  .option(
+    '--include-cluster-scoped',
+    'also delete the RuntimeClasses, Shims and CRDs the app applied (other apps may use them)',
+  )
   .action(async (app, flags) => (await import('./commands/delete.ts')).remove(app, flags));
 
 try {
