@@ -314,12 +314,12 @@ describe('summary, deletion and status', () => {
         }),
       ],
       [
-        'catalog',
-        obj('serving.knative.dev/v1', 'Service', 'catalog', 'shop', {
-          metadata: { name: 'catalog', generation: 1 },
+        'payments',
+        obj('serving.knative.dev/v1', 'Service', 'payments', 'shop', {
+          metadata: { name: 'payments', generation: 1 },
           status: {
             observedGeneration: 1,
-            url: 'https://catalog.shop.example.com',
+            url: 'https://payments.shop.example.com',
             conditions: [{ type: 'Ready', status: 'True' }],
           },
         }),
@@ -329,10 +329,10 @@ describe('summary, deletion and status', () => {
     assert.deepEqual(
       rows.map((r) => [r.service, r.workload, r.ready, r.url]),
       [
-        ['catalog', 'ksvc shop/catalog', 'ready', 'https://catalog.shop.example.com'],
+        ['catalog', 'Deployment shop/catalog', '-', 'http://shop.example.com/catalog'],
         ['inventory', 'StatefulSet shop/inventory', '-', 'http://shop.example.com/inventory'],
         ['orders', 'Deployment shop/orders', '2/3', 'http://shop.example.com/orders'],
-        ['payments', 'Deployment shop/payments', '-', 'http://shop.example.com/payments'],
+        ['payments', 'ksvc shop/payments', 'ready', 'https://payments.shop.example.com'],
       ],
     );
     const table = formatStatus(rows).split('\n');
