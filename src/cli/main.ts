@@ -137,12 +137,13 @@ function clusterCommand(name: string, description: string): Command {
     .option('--context <name>', 'kubeconfig context (default: the current one)')
     .option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG or ~/.kube/config)')
     .option('--namespace <namespace>', 'namespace (overrides kubernetes.namespace)')
-    .option('--env <name>', 'environment of kubernetes.environments')
-    .option('--registry <registry>', 'registry of the pushed images (overrides kubernetes.registry)')
-    .option('--tag <tag>', 'image tag (overrides kubernetes.tag)');
+    .option('--env <name>', 'environment of kubernetes.environments');
 }
 
+// Only deploy writes image references; status and delete find objects by name and ApplySet label.
 clusterCommand('deploy', 'server-side apply the app to Kubernetes, prune, and wait for rollouts')
+  .option('--registry <registry>', 'registry of the pushed images (overrides kubernetes.registry)')
+  .option('--tag <tag>', 'image tag (overrides kubernetes.tag)')
   .option('--dry-run [mode]', "only 'server': the API server checks and admits everything, nothing is stored")
   .option('--prune', 'delete objects of this app that it no longer renders (ApplySet)')
   .option('--no-wait', 'do not wait for workloads to become ready')
@@ -156,6 +157,10 @@ clusterCommand('status', "show each service's workload, ready replicas and URL i
 clusterCommand('delete', "remove the app's objects from the cluster")
   .option('--dry-run [mode]', "only 'server'")
   .option('--include-namespace', "also delete the app's namespace")
+  .option(
+    '--include-cluster-scoped',
+    'also delete the RuntimeClasses, Shims and CRDs the app applied (other apps may use them)',
+  )
   .action(async (app, flags) => (await import('./commands/delete.ts')).remove(app, flags));
 
 try {

@@ -3,6 +3,7 @@
 
 export { formatIssue, ManifestError, type ManifestIssue } from './issues.ts';
 export { MANIFEST_SCHEMA_ID, manifestJsonSchema } from './json-schema.ts';
+export { REGISTRY_FIX, REGISTRY_PATTERN, TAG_FIX, TAG_PATTERN } from './kubernetes-fields.ts';
 export { loadManifest, MANIFEST_FILE_NAMES, parseManifest } from './load.ts';
 export { isDnsLabel, toDnsLabel } from './names.ts';
 export { parseRoute, RESERVED_PATHS, routeMatches } from './routes.ts';

@@ -2,7 +2,17 @@
 // ingress, Gateway API, NetworkPolicy peers, ServiceMonitor, Fluent Bit, RuntimeClasses, environments.
 
 import * as z from 'zod';
-import { integer, name, objectName, stringMap, withFix } from './kubernetes-fields.ts';
+import {
+  integer,
+  name,
+  objectName,
+  REGISTRY_FIX,
+  REGISTRY_PATTERN,
+  stringMap,
+  TAG_FIX,
+  TAG_PATTERN,
+  withFix,
+} from './kubernetes-fields.ts';
 import { ServiceKubernetesSchema } from './kubernetes-schema.ts';
 
 const IngressSchema = z
@@ -39,18 +49,11 @@ const AppKubernetesShape = {
   }),
   registry: z
     .string()
-    .regex(/^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._/-]+)?$/, {
-      error: withFix(
-        'is not a registry',
-        'use a registry and namespace such as ghcr.io/acme or 127.0.0.1:5000',
-      ),
-    })
+    .regex(new RegExp(REGISTRY_PATTERN), { error: withFix('is not a registry', REGISTRY_FIX) })
     .meta({ description: 'Registry of the images `wasmkube push` made; --registry overrides it.' }),
   tag: z
     .string()
-    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, {
-      error: withFix('is not an image tag', 'use a tag such as 1.0.0'),
-    })
+    .regex(new RegExp(TAG_PATTERN), { error: withFix('is not an image tag', TAG_FIX) })
     .meta({ description: 'Image tag; --tag overrides it.', default: 'latest' }),
   ingress: z
     .union([z.literal(false), IngressSchema])

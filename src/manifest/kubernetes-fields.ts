@@ -8,6 +8,13 @@ import { DNS_LABEL_PATTERN } from './names.ts';
 const FIX_SEPARATOR = '\u001f';
 export const withFix = (message: string, fix: string): string => `${message}${FIX_SEPARATOR}${fix}`;
 
+/** `kubernetes.registry` and `--registry`: a host with an optional port, then an optional path. */
+export const REGISTRY_PATTERN = '^[a-z0-9.-]+(:[0-9]+)?(\\/[a-z0-9._/-]+)?$';
+export const REGISTRY_FIX = 'use a registry and namespace such as ghcr.io/acme or 127.0.0.1:5000';
+/** `kubernetes.tag` and `--tag`: an OCI tag. */
+export const TAG_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$';
+export const TAG_FIX = 'use a tag such as 1.0.0';
+
 export const QUANTITY_PATTERN =
   '^[+]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)(?:[KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$';
 const QUANTITY_RE = new RegExp(QUANTITY_PATTERN);

@@ -13,6 +13,9 @@ import {
   stringMap,
   withFix,
 } from './kubernetes-fields.ts';
+import { suggest } from './names.ts';
+
+const MODES = ['container', 'wasm', 'knative', 'stateful'] as const;
 
 const PodTemplateSchema = z
   .strictObject({
@@ -41,13 +44,17 @@ const PodTemplateSchema = z
       z.literal(false),
       passthrough('a probe', '{ httpGet: { path: /ready, port: http } }'),
     ]),
+    startupProbe: z.union([
+      z.literal(false),
+      passthrough('a probe', '{ httpGet: { path: /ready, port: http }, failureThreshold: 90 }'),
+    ]),
     strategy: passthrough('a deployment strategy', '{ type: Recreate }'),
     terminationGracePeriodSeconds: integer(0, 86_400),
   })
   .partial()
   .meta({
     description:
-      'Passed through into the pod template, over the defaults: nodeSelector, tolerations, affinity, env, sidecars, security contexts, probes (false removes one), strategy.',
+      'Passed through into the pod template, over the defaults: nodeSelector, tolerations, affinity, env, sidecars, security contexts, probes (liveness, readiness, startup; false removes one), strategy.',
   });
 
 const QuantitiesSchema = z.strictObject({ cpu: quantity, memory: quantity }).partial();
@@ -138,11 +145,16 @@ const IstioSchema = z
 export const ServiceKubernetesSchema = z
   .strictObject({
     mode: z
-      .enum(['container', 'wasm', 'knative', 'stateful'], {
-        error: withFix(
-          'expected container, wasm, knative or stateful',
-          'use mode: container (a container with a Wasm runtime)',
-        ),
+      .enum(MODES, {
+        error: (issue) => {
+          const near = typeof issue.input === 'string' ? suggest(issue.input, MODES) : undefined;
+          return withFix(
+            'expected container, wasm, knative or stateful',
+            near === undefined
+              ? 'use mode: container (a container with a Wasm runtime)'
+              : `did you mean ${near}? (use mode: ${near})`,
+          );
+        },
       })
       .meta({ description: 'How the service runs on Kubernetes.', default: 'container' }),
     replicas: integer(0, 1000).meta({ description: 'Pod replicas.', default: 1 }),
@@ -295,6 +307,19 @@ export function serviceKubernetesProblems(value: ServiceKubernetesInput): Proble
         });
       }
     }
+  }
+  const kn = value.knative;
+  if (
+    kn?.minScale !== undefined &&
+    kn.maxScale !== undefined &&
+    kn.maxScale > 0 &&
+    kn.minScale > kn.maxScale
+  ) {
+    out.push({
+      path: ['knative', 'minScale'],
+      message: `minScale (${kn.minScale}) is greater than maxScale (${kn.maxScale})`,
+      fix: 'make minScale at most maxScale (maxScale 0 means no limit)',
+    });
   }
   if (value.istio?.canary !== undefined && (mode === 'knative' || mode === 'stateful')) {
     out.push({

@@ -23,10 +23,10 @@ describe('wasmkube k8s render', () => {
       )
       .map((o) => `${o.kind}/${o.metadata.name}`);
     assert.deepEqual(workloads, [
+      'Deployment/catalog',
       'Deployment/orders',
-      'Deployment/payments',
       'StatefulSet/inventory',
-      'Service/catalog',
+      'Service/payments',
     ]);
   });
 
@@ -80,7 +80,7 @@ describe('wasmkube k8s render', () => {
     ]);
     assert.equal(code, 0);
     assert.match(stdout, /image: 127\.0\.0\.1:5000\/shop\/shop:dev\n/);
-    assert.match(stdout, /image: 127\.0\.0\.1:5000\/shop\/shop-payments:dev\n/);
+    assert.match(stdout, /image: 127\.0\.0\.1:5000\/shop\/shop-catalog:dev\n/);
     assert.match(stdout, /host: shop\.acme\.com/);
   });
 

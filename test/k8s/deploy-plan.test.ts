@@ -13,7 +13,7 @@ import {
   parentKinds,
   pruneSet,
 } from '../../src/k8s/deploy/applyset.ts';
-import { deletionOrder } from '../../src/k8s/deploy/delete.ts';
+import { deletesKind, deletionOrder } from '../../src/k8s/deploy/delete.ts';
 import { listTargets } from '../../src/k8s/deploy/deploy.ts';
 import { formatSummary, rolloutState, summarize } from '../../src/k8s/deploy/plan.ts';
 import { formatStatus, statusRows } from '../../src/k8s/deploy/status.ts';
@@ -227,19 +227,72 @@ describe('summary, deletion and status', () => {
   });
 
   it('deletes in reverse apply order, once each, keeping the Namespace unless asked', () => {
+    const id = 'applyset-abc-v1';
+    const mine = { metadata: { labels: { [APPLYSET_PART_OF]: id } } };
+    const member = (apiVersion: string, kind: string, name: string, namespace?: string) => {
+      const o = obj(apiVersion, kind, name, namespace);
+      return { ...o, metadata: { ...o.metadata, ...mine.metadata } };
+    };
     const objects = [
-      obj('v1', 'Namespace', 'n'),
-      obj('apps/v1', 'Deployment', 'a', 'n'),
-      obj('v1', 'Service', 'a', 'n'),
+      member('v1', 'Namespace', 'n'),
+      member('apps/v1', 'Deployment', 'a', 'n'),
+      member('v1', 'Service', 'a', 'n'),
     ];
+    const none = { includeNamespace: false, includeClusterScoped: false };
     assert.deepEqual(
-      deletionOrder([...objects, objects[1] as KubeObject], false).map((o) => o.kind),
+      deletionOrder(id, [...objects, objects[1] as KubeObject], none).map((o) => o.kind),
       ['Deployment', 'Service'],
     );
     assert.deepEqual(
-      deletionOrder(objects, true).map((o) => o.kind),
+      deletionOrder(id, objects, { ...none, includeNamespace: true }).map((o) => o.kind),
       ['Deployment', 'Service', 'Namespace'],
     );
+  });
+
+  it('deletes only objects labelled with the app ApplySet id, never a same-named object of another app', () => {
+    const id = 'applyset-mine-v1';
+    const labelled = (o: KubeObject, set: string | undefined): KubeObject => ({
+      ...o,
+      metadata: { ...o.metadata, labels: set === undefined ? {} : { [APPLYSET_PART_OF]: set } },
+    });
+    const live = [
+      labelled(obj('apps/v1', 'Deployment', 'orders', 'shop'), id),
+      labelled(obj('apps/v1', 'Deployment', 'orders', 'other'), 'applyset-theirs-v1'),
+      labelled(obj('v1', 'Service', 'orders', 'shop'), undefined),
+    ];
+    const none = { includeNamespace: false, includeClusterScoped: false };
+    assert.deepEqual(
+      deletionOrder(id, live, none).map((o) => `${o.metadata.namespace}/${o.metadata.name}`),
+      ['shop/orders'],
+    );
+  });
+
+  it('keeps shared cluster-scoped kinds (RuntimeClass, Shim, CRDs) unless asked', () => {
+    const id = 'applyset-mine-v1';
+    const labels = { [APPLYSET_PART_OF]: id };
+    const live: KubeObject[] = [
+      { ...obj('node.k8s.io/v1', 'RuntimeClass', 'wasmtime'), metadata: { name: 'wasmtime', labels } },
+      { ...obj('runtime.spinkube.dev/v1alpha1', 'Shim', 'spin'), metadata: { name: 'spin', labels } },
+      {
+        ...obj('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'x.example.com'),
+        metadata: { name: 'x.example.com', labels },
+      },
+      { ...obj('apps/v1', 'Deployment', 'a', 'n'), metadata: { name: 'a', namespace: 'n', labels } },
+    ];
+    const none = { includeNamespace: false, includeClusterScoped: false };
+    assert.deepEqual(
+      deletionOrder(id, live, none).map((o) => o.kind),
+      ['Deployment'],
+    );
+    assert.deepEqual(
+      deletionOrder(id, live, { ...none, includeClusterScoped: true })
+        .map((o) => o.kind)
+        .sort(),
+      ['CustomResourceDefinition', 'Deployment', 'RuntimeClass', 'Shim'],
+    );
+    assert.equal(deletesKind('RuntimeClass.node.k8s.io', none), false);
+    assert.equal(deletesKind('Namespace', none), false);
+    assert.equal(deletesKind('Deployment.apps', none), true);
   });
 
   it('status rows give each service its workload, readiness and URL', async () => {
@@ -261,12 +314,12 @@ describe('summary, deletion and status', () => {
         }),
       ],
       [
-        'catalog',
-        obj('serving.knative.dev/v1', 'Service', 'catalog', 'shop', {
-          metadata: { name: 'catalog', generation: 1 },
+        'payments',
+        obj('serving.knative.dev/v1', 'Service', 'payments', 'shop', {
+          metadata: { name: 'payments', generation: 1 },
           status: {
             observedGeneration: 1,
-            url: 'https://catalog.shop.example.com',
+            url: 'https://payments.shop.example.com',
             conditions: [{ type: 'Ready', status: 'True' }],
           },
         }),
@@ -276,10 +329,10 @@ describe('summary, deletion and status', () => {
     assert.deepEqual(
       rows.map((r) => [r.service, r.workload, r.ready, r.url]),
       [
-        ['catalog', 'ksvc shop/catalog', 'ready', 'https://catalog.shop.example.com'],
+        ['catalog', 'Deployment shop/catalog', '-', 'http://shop.example.com/catalog'],
         ['inventory', 'StatefulSet shop/inventory', '-', 'http://shop.example.com/inventory'],
         ['orders', 'Deployment shop/orders', '2/3', 'http://shop.example.com/orders'],
-        ['payments', 'Deployment shop/payments', '-', 'http://shop.example.com/payments'],
+        ['payments', 'ksvc shop/payments', 'ready', 'https://payments.shop.example.com'],
       ],
     );
     const table = formatStatus(rows).split('\n');

@@ -96,7 +96,15 @@ describe('--format kustomize', () => {
 });
 
 describe('--format helm', () => {
-  it('templates are the rendered documents, in order, with {{ escaped', async () => {
+  /** What `helm template -n NAMESPACE` prints for a template, with the chart's values. */
+  const helmTemplate = (text: string, values: { image: { registry: string; tag: string } }, ns: string) =>
+    text
+      .replaceAll('{{ .Values.image.registry }}', values.image.registry)
+      .replaceAll('{{ .Values.image.tag }}', values.image.tag)
+      .replaceAll('{{ .Release.Namespace }}', ns)
+      .replaceAll('{{ "{{" }}', '{{');
+
+  it('with the default values, helm template prints the rendered documents but the Namespace', async () => {
     const { app } = await loadManifest(fixture('options'));
     const objects = renderApp(app);
     const { files } = await renderManifests(app, { format: 'helm' });
@@ -109,18 +117,51 @@ describe('--format helm', () => {
       type: 'application',
       version: '2.0.0',
     });
+    const values = parse(files['values.yaml'] as string);
+    assert.deepEqual(values, { image: { registry: '127.0.0.1:5000/acme', tag: 'v2.0.0' } });
     const templates = Object.keys(files)
       .filter((f) => f.startsWith('templates/'))
       .sort();
-    assert.equal(templates.length, objects.length);
-    // What `helm template` prints: each template with `{{ "{{" }}` evaluated back to `{{`.
-    const printed = templates.map((t) => (files[t] as string).replaceAll('{{ "{{" }}', '{{')).join('---\n');
-    assert.equal(`---\n${printed}`, toYamlStream(objects));
-    // The KEDA query has no braces, the ScaledObject template does not need escaping; a value with {{ does.
-    assert.ok(
-      !templates.some((t) => /\{\{(?! "\{\{" \}\})/.test(files[t] as string)),
-      'no unescaped {{ left',
+    const kept = objects.filter((o) => o.kind !== 'Namespace');
+    assert.equal(
+      kept.length,
+      objects.length - 1,
+      'the chart leaves the Namespace to helm --create-namespace',
     );
+    assert.equal(templates.length, kept.length);
+    const printed = templates.map((t) => helmTemplate(files[t] as string, values, 'opts')).join('---\n');
+    assert.equal(`---\n${printed}`, toYamlStream(kept));
+    // No literal namespace and no literal image at the default tag: both come from the release and values.
+    const text = templates.map((t) => files[t] as string).join('');
+    assert.ok(!/namespace: opts\n/.test(text), 'namespace: {{ .Release.Namespace }}');
+    assert.match(
+      text,
+      /image: \{\{ \.Values\.image\.registry \}\}\/options:\{\{ \.Values\.image\.tag \}\}\n/,
+    );
+    assert.ok(!text.includes('127.0.0.1:5000/acme/options:v2.0.0'));
+    // Only our expressions are unescaped: a value with {{ in it stays literal.
+    const ours = /\{\{ (?:"\{\{"|\.Values\.image\.(?:registry|tag)|\.Release\.Namespace) \}\}/g;
+    assert.ok(!/\{\{/.test(text.replace(ours, '')), 'no unescaped {{ left');
+  });
+
+  it('other values and release namespaces change the images and namespaces only', async () => {
+    const { app } = await loadManifest(fixture('options'));
+    const { files } = await renderManifests(app, { format: 'helm' });
+    const values = { image: { registry: '127.0.0.1:5000/team', tag: '3.0.0' } };
+    const printed = Object.keys(files)
+      .filter((f) => f.startsWith('templates/'))
+      .sort()
+      .map((t) => helmTemplate(files[t] as string, values, 'staging'))
+      .join('---\n');
+    const expected = renderApp(app, { registry: '127.0.0.1:5000/team', tag: '3.0.0', namespace: 'staging' })
+      .filter((o) => o.kind !== 'Namespace')
+      .map((o) => {
+        // The version label follows the render's tag, not the value: it is chart metadata.
+        const text = toYamlStream([o]);
+        return text.replaceAll('app.kubernetes.io/version: 3.0.0', 'app.kubernetes.io/version: v2.0.0');
+      })
+      .join('');
+    assert.equal(`---\n${printed}`, expected);
   });
 });
 

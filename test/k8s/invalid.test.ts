@@ -99,6 +99,27 @@ describe('invalid kubernetes settings in the manifest', () => {
       /knative/,
     ],
     [
+      'a mode typo (wasi), suggesting wasm',
+      base('    kubernetes:\n      mode: wasi\n'),
+      /services\.orders\.kubernetes\.mode: expected container, wasm, knative or stateful/,
+      /^did you mean wasm\? \(use mode: wasm\)$/,
+    ],
+    [
+      'a knative minScale above maxScale',
+      base('    kubernetes:\n      mode: knative\n      knative: { minScale: 5, maxScale: 1 }\n'),
+      /services\.orders\.kubernetes\.knative\.minScale: minScale \(5\) is greater than maxScale \(1\)/,
+      /make minScale at most maxScale \(maxScale 0 means no limit\)/,
+    ],
+    [
+      'a knative minScale above maxScale after merging an environment',
+      base(
+        '    kubernetes:\n      mode: knative\n      knative: { minScale: 2 }\n',
+        'kubernetes:\n  environments:\n    prod:\n      services:\n        orders: { knative: { maxScale: 1 } }\n',
+      ),
+      /kubernetes\.environments\.prod\.services\.orders\.knative\.minScale: minScale \(2\) is greater than maxScale \(1\) \(after merging environment prod\)/,
+      /at most maxScale/,
+    ],
+    [
       'a registry with a scheme',
       base('', 'kubernetes:\n  registry: https://ghcr.io/acme\n'),
       /kubernetes\.registry: .*is not a registry/,

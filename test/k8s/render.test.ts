@@ -192,7 +192,28 @@ services:
   });
 
   it('HPA on CPU and memory, and no replicas on the scaled workload', async () => {
-    const objects = await render(SHOP);
+    const shop = find(await render(SHOP), 'HorizontalPodAutoscaler', 'orders');
+    // The shop scales on CPU only: a Node.js heap does not shrink after load.
+    assert.deepEqual(
+      shop.spec.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization]),
+      [['cpu', 70]],
+    );
+    const app = parseManifest(
+      [
+        'apiVersion: wasmkube.dev/v1alpha1',
+        'name: shop',
+        'kubernetes: { registry: ghcr.io/acme }',
+        'services:',
+        '  orders:',
+        '    source: orders.wasm',
+        '    routes: ["/orders"]',
+        '    kubernetes:',
+        '      resources: { requests: { memory: 128Mi }, limits: { memory: 256Mi } }',
+        '      autoscaling: { minReplicas: 2, maxReplicas: 100, cpu: 70, memory: 80 }',
+      ].join('\n'),
+      'wasmkube.yaml',
+    );
+    const objects = renderApp(app);
     const hpa = find(objects, 'HorizontalPodAutoscaler', 'orders');
     assert.equal(hpa.spec.minReplicas, 2);
     assert.equal(hpa.spec.maxReplicas, 100);
@@ -298,7 +319,7 @@ services:
       { secretRef: { name: 'orders-secrets' } },
     ]);
     assert.deepEqual(
-      c.env.slice(1).map((e: any) => [e.name, Object.keys(e.valueFrom)[0]]),
+      c.env.map((e: any) => [e.name, Object.keys(e.valueFrom)[0]]),
       [
         ['DB_PASSWORD', 'secretKeyRef'],
         ['REGION', 'configMapKeyRef'],
@@ -343,7 +364,7 @@ describe('k8s render overrides', () => {
     assert.equal(c.securityContext.readOnlyRootFilesystem, true);
     assert.deepEqual(
       c.env.map((e: any) => e.name),
-      ['WASMKUBE_CACHE_DIR', 'LOG_LEVEL', 'NODE_NAME'],
+      ['LOG_LEVEL', 'NODE_NAME'],
     );
     assert.deepEqual(c.resources, {
       limits: { cpu: '2', memory: '512Mi' },
@@ -392,8 +413,8 @@ describe('k8s render overrides', () => {
       '127.0.0.1:5000/dev/shop:abc123',
     );
     assert.equal(
-      find(objects, 'Deployment', 'payments').spec.template.spec.containers[0].image,
-      '127.0.0.1:5000/dev/shop-payments:abc123',
+      find(objects, 'Deployment', 'catalog').spec.template.spec.containers[0].image,
+      '127.0.0.1:5000/dev/shop-catalog:abc123',
     );
   });
 });
@@ -406,7 +427,6 @@ describe('the example shop', () => {
       minReplicas: 3,
       maxReplicas: 200,
       cpu: 70,
-      memory: 80,
     });
     assert.deepEqual(prod?.services.inventory?.storage, { size: '20Gi', storageClassName: 'fast-ssd' });
     assert.deepEqual(prod?.services.payments, app.services.find((s) => s.name === 'payments')?.kubernetes);
@@ -421,10 +441,10 @@ describe('the example shop', () => {
   it('has one service in each mode', async () => {
     const { app } = await loadManifest(SHOP);
     assert.deepEqual(app.services.map((s) => [s.name, s.kubernetes.mode]).sort(), [
-      ['catalog', 'knative'],
+      ['catalog', 'wasm'],
       ['inventory', 'stateful'],
       ['orders', 'container'],
-      ['payments', 'wasm'],
+      ['payments', 'knative'],
     ]);
   });
 });

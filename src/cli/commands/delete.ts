@@ -1,5 +1,5 @@
 // `wasmkube delete`: removes the app's objects from the cluster (its ApplySet), keeping the Namespace
-// unless --include-namespace.
+// unless --include-namespace and shared RuntimeClasses, Shims and CRDs unless --include-cluster-scoped.
 
 import { deleteApp } from '../../k8s/index.ts';
 import { loadManifest } from '../../manifest/index.ts';
@@ -9,6 +9,7 @@ import { type ClusterFlags, clusterOptions, dryRunFlag } from './deploy.ts';
 export interface DeleteFlags extends ClusterFlags {
   readonly dryRun?: string | boolean;
   readonly includeNamespace?: boolean;
+  readonly includeClusterScoped?: boolean;
 }
 
 export async function remove(app: string | undefined, flags: DeleteFlags): Promise<void> {
@@ -17,6 +18,7 @@ export async function remove(app: string | undefined, flags: DeleteFlags): Promi
     ...clusterOptions(flags),
     dryRun: dryRunFlag(flags.dryRun),
     includeNamespace: flags.includeNamespace ?? false,
+    includeClusterScoped: flags.includeClusterScoped ?? false,
     progress,
   });
   process.stdout.write(`${deleted.length} deleted${dryRunFlag(flags.dryRun) ? ' (server dry run)' : ''}\n`);

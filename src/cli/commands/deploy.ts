@@ -11,11 +11,11 @@ export interface ClusterFlags {
   readonly kubeconfig?: string;
   readonly namespace?: string;
   readonly env?: string;
-  readonly registry?: string;
-  readonly tag?: string;
 }
 
 export interface DeployFlags extends ClusterFlags {
+  readonly registry?: string;
+  readonly tag?: string;
   readonly dryRun?: string | boolean;
   readonly prune?: boolean;
   readonly wait?: boolean;
@@ -25,7 +25,7 @@ export interface DeployFlags extends ClusterFlags {
 /** The flags every cluster command shares, without the ones left out. */
 export function clusterOptions(flags: ClusterFlags) {
   return Object.fromEntries(
-    (['context', 'kubeconfig', 'namespace', 'env', 'registry', 'tag'] as const)
+    (['context', 'kubeconfig', 'namespace', 'env'] as const)
       .filter((k) => flags[k] !== undefined)
       .map((k) => [k, flags[k]]),
   ) as ClusterFlags;
@@ -44,6 +44,8 @@ export async function deploy(app: string | undefined, flags: DeployFlags): Promi
   const { app: manifest } = await loadManifest(app ?? '.');
   const summary = await deployApp(manifest, {
     ...clusterOptions(flags),
+    ...(flags.registry === undefined ? {} : { registry: flags.registry }),
+    ...(flags.tag === undefined ? {} : { tag: flags.tag }),
     dryRun,
     prune: flags.prune ?? false,
     wait: flags.wait ?? true,

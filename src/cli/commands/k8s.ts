@@ -3,7 +3,13 @@
 
 import { resolve } from 'node:path';
 import { WasmkubeError } from '../../errors.ts';
-import { OUTPUT_FORMATS, type OutputFormat, renderManifests, writeFiles } from '../../k8s/index.ts';
+import {
+  formatWarning,
+  OUTPUT_FORMATS,
+  type OutputFormat,
+  renderManifests,
+  writeFiles,
+} from '../../k8s/index.ts';
 import { loadManifest } from '../../manifest/index.ts';
 import { progress } from '../output.ts';
 
@@ -36,10 +42,12 @@ export async function render(app: string | undefined, flags: RenderFlags): Promi
     ...(flags.tag === undefined ? {} : { tag: flags.tag }),
     ...(flags.namespace === undefined ? {} : { namespace: flags.namespace }),
   });
+  for (const w of result.warnings) process.stderr.write(`${formatWarning(w)}\n`);
   if (flags.out === undefined) {
     process.stdout.write(Object.values(result.files)[0] as string);
     return;
   }
   const written = await writeFiles(resolve(flags.out), result.files);
-  progress(`${result.objects.length} objects valid; wrote ${written.length} files under ${flags.out}`);
+  const files = written.length === 1 ? 'file' : 'files';
+  progress(`${result.objects.length} objects valid; wrote ${written.length} ${files} under ${flags.out}`);
 }

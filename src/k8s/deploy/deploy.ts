@@ -6,8 +6,10 @@ import type { AppManifest } from '../../manifest/index.ts';
 import { sortObjects } from '../order.ts';
 import { renderObjects } from '../render/app.ts';
 import { type RenderOptions, renderContext } from '../render/context.ts';
+import { formatWarning, renderWarnings } from '../render/warnings.ts';
 import { describeObject, type KubeObject } from '../types.ts';
 import { validateObjects } from '../validate.ts';
+import { checkWasmModes } from '../wasm-mode.ts';
 import { APPLYSET_PART_OF, applySet, applySetGroupKind, parentKinds, pruneSet } from './applyset.ts';
 import type { Cluster, ClusterOptions } from './client.ts';
 import { type Applied, type DeploySummaryCounts, isWorkload, rolloutState, summarize } from './plan.ts';
@@ -110,8 +112,10 @@ export async function deploy(app: AppManifest, opts: DeployOptions = {}): Promis
   const say = opts.progress ?? (() => {});
   const dryRun = opts.dryRun ?? false;
   const ctx = renderContext(app, opts);
+  await checkWasmModes(app);
   const objects = renderObjects(ctx);
   await validateObjects(objects);
+  for (const w of renderWarnings(ctx, opts.env)) say(formatWarning(w));
   const cluster = opts.cluster ?? (await (await import('./client.ts')).connect(opts));
   say(`${dryRun ? 'server dry run against' : 'deploying to'} ${cluster.where}, namespace ${ctx.namespace}`);
 

@@ -3,7 +3,16 @@
 
 import { appImageRefs } from '../../app/image-refs.ts';
 import { WasmkubeError } from '../../errors.ts';
-import type { AppKubernetesSettings, AppManifest, ServiceSpec } from '../../manifest/index.ts';
+import {
+  type AppKubernetesSettings,
+  type AppManifest,
+  isDnsLabel,
+  REGISTRY_FIX,
+  REGISTRY_PATTERN,
+  type ServiceSpec,
+  TAG_FIX,
+  TAG_PATTERN,
+} from '../../manifest/index.ts';
 
 export interface RenderOptions {
   /** Registry and namespace of the images, e.g. `ghcr.io/acme`; overrides `kubernetes.registry`. */
@@ -37,7 +46,31 @@ export const POD_PORT = 8080;
 /** A registry for renders whose image references nobody reads (status, delete). */
 export const IMAGES_UNUSED = 'images.invalid';
 
+/**
+ * Checks the overrides as the manifest's own fields are checked; each maps to the flag of the same name.
+ * @throws WasmkubeError BAD_ARGUMENT naming the flag and a fix
+ */
+export function checkRenderOptions(opts: RenderOptions): void {
+  const bad = (flag: string, value: string, what: string, fix: string) =>
+    new WasmkubeError('BAD_ARGUMENT', `--${flag} '${value}' is not ${what}`, { fix });
+  if (opts.registry !== undefined && !new RegExp(REGISTRY_PATTERN).test(opts.registry)) {
+    throw bad('registry', opts.registry, 'a registry', REGISTRY_FIX);
+  }
+  if (opts.tag !== undefined && !new RegExp(TAG_PATTERN).test(opts.tag)) {
+    throw bad('tag', opts.tag, 'an image tag', `${TAG_FIX} (letters, digits, '_', '.', '-'; at most 128)`);
+  }
+  if (opts.namespace !== undefined && !isDnsLabel(opts.namespace)) {
+    throw bad(
+      'namespace',
+      opts.namespace,
+      'a namespace name',
+      "use lowercase letters, digits and '-' (at most 63), e.g. --namespace shop",
+    );
+  }
+}
+
 export function renderContext(app: AppManifest, opts: RenderOptions = {}): RenderContext {
+  checkRenderOptions(opts);
   const k8s = app.kubernetes ?? {};
   let settings: AppKubernetesSettings = k8s;
   let services: readonly ServiceSpec[] = app.services;

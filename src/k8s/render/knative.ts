@@ -6,8 +6,10 @@ import type { ServiceSpec } from '../../manifest/index.ts';
 import { serviceLabels } from '../labels.ts';
 import type { KubeObject } from '../types.ts';
 import type { RenderContext } from './context.ts';
-import { podSelector, serviceContainer } from './pod.ts';
+import { podSelector, STARTUP_PROBE, serviceContainer } from './pod.ts';
 import { metadata } from './workload.ts';
+
+const STARTUP_SECONDS = STARTUP_PROBE.failureThreshold * STARTUP_PROBE.periodSeconds;
 
 export function knativeService(ctx: RenderContext, service: ServiceSpec): KubeObject {
   const spec = service.kubernetes;
@@ -15,7 +17,12 @@ export function knativeService(ctx: RenderContext, service: ServiceSpec): KubeOb
   const tpl = spec.podTemplate ?? {};
   const container = serviceContainer(ctx, service, { image: ctx.containerImage });
   // Knative allows one port, named http1 or h2c, and probes without a port (it probes the one port).
-  const { ports: _ports, livenessProbe, readinessProbe, ...rest } = container;
+  // Knative's schema has no startupProbe: a defaulted liveness probe waits the startup allowance instead.
+  const { ports: _ports, livenessProbe: live, readinessProbe, startupProbe, ...rest } = container;
+  const livenessProbe =
+    startupProbe !== undefined && spec.podTemplate?.livenessProbe === undefined && live !== undefined
+      ? { ...(live as Record<string, unknown>), initialDelaySeconds: STARTUP_SECONDS }
+      : live;
   const withoutPort = (probe: unknown) => {
     if (probe === undefined) return undefined;
     const p = probe as { httpGet?: Record<string, unknown> };

@@ -82,18 +82,29 @@ export function resources(spec: KubernetesSpec): Record<string, Record<string, s
   return { limits, requests };
 }
 
+/**
+ * How long the host may take to answer /ready before Kubernetes restarts it: 2 s × 90 = 3 minutes,
+ * enough for a cold start that transpiles a large component on a fraction of a CPU (the image's
+ * pre-transpiled cache usually makes it a second or two).
+ */
+export const STARTUP_PROBE = { failureThreshold: 90, periodSeconds: 2 } as const;
+
 function probes(service: ServiceSpec): Record<string, unknown> {
   const tpl = service.kubernetes.podTemplate ?? {};
+  const wasm = service.kubernetes.mode === 'wasm';
   // A Wasm shim runs the guest alone: no host answers /health and /ready, so probe the socket.
   const check = (path: string) =>
-    service.kubernetes.mode === 'wasm'
-      ? { tcpSocket: { port: 'http' } }
-      : { httpGet: { path, port: 'http' } };
+    wasm ? { tcpSocket: { port: 'http' } } : { httpGet: { path, port: 'http' } };
   const liveness = { ...check('/health'), initialDelaySeconds: 5, periodSeconds: 10 };
   const readiness = { ...check('/ready'), initialDelaySeconds: 2, periodSeconds: 5 };
+  // The host loads every guest before /ready answers 200; liveness only starts once this succeeds, so
+  // a slow first start is not killed. A shim starts in milliseconds: no startup probe there.
+  const startup = wasm ? undefined : { ...check('/ready'), ...STARTUP_PROBE };
+  const startupProbe = tpl.startupProbe === false ? undefined : (tpl.startupProbe ?? startup);
   return {
     ...(tpl.livenessProbe === false ? {} : { livenessProbe: tpl.livenessProbe ?? liveness }),
     ...(tpl.readinessProbe === false ? {} : { readinessProbe: tpl.readinessProbe ?? readiness }),
+    ...(startupProbe === undefined ? {} : { startupProbe }),
   };
 }
 
@@ -128,10 +139,10 @@ export function serviceContainer(
   const container = spec.mode !== 'wasm';
   const env: Record<string, unknown>[] = [
     // The host reads the guest's env from wasmkube.yaml in the image; a Wasm shim passes the
-    // container's env to the guest, so in wasm mode the manifest's env goes here.
-    ...(container
-      ? [{ name: 'WASMKUBE_CACHE_DIR', value: '/tmp/wasmkube' }]
-      : Object.entries(service.env).map(([name, value]) => ({ name, value }))),
+    // container's env to the guest, so in wasm mode the manifest's env goes here. No
+    // WASMKUBE_CACHE_DIR: the image sets it to its pre-transpiled cache, which the host reads
+    // read-only (misses stay in memory), so pods start without transpiling again.
+    ...(container ? [] : Object.entries(service.env).map(([name, value]) => ({ name, value }))),
     ...Object.entries(spec.valueFrom ?? {})
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([name, ref]) => ({

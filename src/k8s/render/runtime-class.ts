@@ -27,6 +27,8 @@ export function runtimeClasses(ctx: RenderContext): KubeObject[] {
     const settings = ctx.settings.runtimeClasses?.[name] ?? {};
     const handler = settings.handler ?? name;
     const labels = appLabels(ctx.app.name, ctx.version);
+    // The label the README has users put on nodes with the shim: pods of this class land only there.
+    const nodeSelector = settings.nodeSelector ?? { [`runtime.wasmkube.dev/${name}`]: 'true' };
     if (settings.shim !== undefined) {
       return {
         apiVersion: 'runtime.spinkube.dev/v1alpha1',
@@ -34,7 +36,7 @@ export function runtimeClasses(ctx: RenderContext): KubeObject[] {
         metadata: { labels, name },
         spec: {
           fetchStrategy: { anonHttp: { location: settings.shim.location } },
-          nodeSelector: settings.nodeSelector ?? { [`runtime.wasmkube.dev/${name}`]: 'true' },
+          nodeSelector,
           rolloutStrategy: { type: 'recreate' },
           runtimeClass: { handler, name },
         },
@@ -50,7 +52,7 @@ export function runtimeClasses(ctx: RenderContext): KubeObject[] {
         labels,
         name,
       },
-      ...(settings.nodeSelector === undefined ? {} : { scheduling: { nodeSelector: settings.nodeSelector } }),
+      scheduling: { nodeSelector },
     };
   });
 }
