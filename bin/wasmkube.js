@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // Entry point: wasmkube runs on Node.js 24 (type stripping, JSPI, reusePort). Where the node on PATH is
 // older, re-run with the node@24 that the package pins as a dependency, passing signals through so
 // SIGTERM still drains the host.
@@ -10,6 +10,7 @@ import module from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from './node-flags.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const major = Number(process.versions.node.split('.')[0]);
@@ -23,7 +24,7 @@ if (major < 24) {
   }
   // Its own process group: a signal sent to ours (Ctrl-C, kill -- -PGID) reaches it once, through us,
   // not twice (which the host would take as "exit now, skip the drain").
-  const child = spawn(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
+  const child = spawn(pinned, [...NODE_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
     stdio: 'inherit',
     detached: true,
   });

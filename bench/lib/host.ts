@@ -4,11 +4,14 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// As users get them through bin/wasmkube.js's shebang.
+import { NODE_FLAGS } from '../../bin/node-flags.js';
 
 const COMMON = ['--listen', '127.0.0.1:0', '--log-level', 'warn', '--drain-delay', '0s'];
 
 /** `wasmkube up --from FILE` with n serving threads. */
 export const upFrom = (wasm: string, workers = 1): string[] => [
+  ...NODE_FLAGS,
   'bin/wasmkube.js',
   'up',
   '--from',
@@ -20,6 +23,7 @@ export const upFrom = (wasm: string, workers = 1): string[] => [
 
 /** `wasmkube up DIR` with n serving threads. */
 export const upDir = (dir: string, workers = 1): string[] => [
+  ...NODE_FLAGS,
   'bin/wasmkube.js',
   'up',
   dir,

@@ -109,7 +109,7 @@ async function loadRun(spec: RunSpec, round: number, runs: Run[]): Promise<Outco
 
 /** The same start under `node --cpu-prof` when it is `wasmkube up` (not the baselines, not jco). */
 function profiled(start: StartOptions, name: string): StartOptions {
-  if (start.args[0] !== 'bin/wasmkube.js') return start;
+  if (!start.args.includes('bin/wasmkube.js')) return start;
   return { ...start, args: ['--cpu-prof', '--cpu-prof-dir', join(PROFILE_DIR, name), ...start.args] };
 }
 

@@ -2,6 +2,7 @@
 // wasmkube host, a layer with the app. Non-root, port 8080, read-only root filesystem friendly;
 // daemonless and reproducible, as ko and Jib build theirs.
 
+import { NODE_FLAGS } from '../../bin/node-flags.js';
 import { WasmkubeError } from '../errors.ts';
 import type { LoadedManifest } from '../manifest/index.ts';
 import { APP_CACHE_DIR, APP_DIR, appLayerFiles } from './app-layer.ts';
@@ -62,7 +63,7 @@ export function runSettings(user: string) {
   return {
     user,
     env: [`WASMKUBE_CACHE_DIR=/${APP_CACHE_DIR}`, 'NODE_ENV=production', 'HOME=/tmp'],
-    entrypoint: ['node', `/${HOST_DIR}/bin/wasmkube.js`],
+    entrypoint: ['node', ...NODE_FLAGS, `/${HOST_DIR}/bin/wasmkube.js`],
     cmd: ['up', `/${APP_DIR}`, '--listen', `0.0.0.0:${PORT}`],
     workdir: `/${APP_DIR}`,
   };

@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { NODE_FLAGS } from '../../bin/node-flags.js';
 import { isWasmkubeError } from '../../src/errors.ts';
 import { loadManifest } from '../../src/manifest/index.ts';
 import { packageApp, pullImage, readTar, sha256, writeLayoutDir } from '../../src/oci/index.ts';
@@ -69,7 +70,7 @@ describe('container image', () => {
     assert.equal(config.architecture, 'amd64', 'the linux/amd64 image of the base index');
     assert.equal(config.config.User, '65532:65532');
     assert.deepEqual(Object.keys(config.config.ExposedPorts), ['8080/tcp']);
-    assert.deepEqual(config.config.Entrypoint, ['node', '/opt/wasmkube/bin/wasmkube.js']);
+    assert.deepEqual(config.config.Entrypoint, ['node', ...NODE_FLAGS, '/opt/wasmkube/bin/wasmkube.js']);
     assert.ok(config.config.Env.includes('WASMKUBE_CACHE_DIR=/app/.cache'));
     const appLayer = await readTar(pulled.image.layers.at(-1)!.data);
     const helloDigest = sha256(await readFile(join(app, 'hello.wasm'))).slice(7);
@@ -232,7 +233,7 @@ describe('container image', () => {
     assert.ok(existsSync(join(out, 'index.json')) && existsSync(join(dir, 'demo.tar')));
     const dockerfile = await readFile(join(out, 'docker', 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /^USER 65532:65532$/m);
-    assert.match(dockerfile, /^ENTRYPOINT \["node","\/opt\/wasmkube\/bin\/wasmkube.js"\]$/m);
+    assert.match(dockerfile, /^ENTRYPOINT \["node","--max-semi-space-size=4","\/opt\/wasmkube\/bin\/wasmkube.js"\]$/m);
     assert.ok(existsSync(join(out, 'docker', 'app', 'services', 'hello.wasm')));
     assert.ok(existsSync(join(out, 'docker', 'opt', 'wasmkube', 'bin', 'wasmkube.js')));
   });

@@ -1,0 +1,2 @@
+/** The V8 flags wasmkube runs with (see node-flags.js). */
+export declare const NODE_FLAGS: readonly string[];
