@@ -233,7 +233,10 @@ describe('container image', () => {
     assert.ok(existsSync(join(out, 'index.json')) && existsSync(join(dir, 'demo.tar')));
     const dockerfile = await readFile(join(out, 'docker', 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /^USER 65532:65532$/m);
-    assert.match(dockerfile, /^ENTRYPOINT \["node","--max-semi-space-size=4","\/opt\/wasmkube\/bin\/wasmkube.js"\]$/m);
+    assert.match(
+      dockerfile,
+      /^ENTRYPOINT \["node","--max-semi-space-size=4","\/opt\/wasmkube\/bin\/wasmkube.js"\]$/m,
+    );
     assert.ok(existsSync(join(out, 'docker', 'app', 'services', 'hello.wasm')));
     assert.ok(existsSync(join(out, 'docker', 'opt', 'wasmkube', 'bin', 'wasmkube.js')));
   });
