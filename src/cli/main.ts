@@ -1,7 +1,7 @@
 // The wasmkube command line: wires commands to their functions and nothing else; each command lives in
 // src/cli/commands/ and calls the library, and errors print as code, message and fix.
 
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { printError } from './output.ts';
 
 const program = new Command('wasmkube')
@@ -50,22 +50,27 @@ program
   .description('print the JSON Schema of wasmkube.yaml')
   .action(async () => (await import('./commands/schema.ts')).schema());
 
-program
+/** How images are built: the same options for package and push. */
+function imageBuildOptions(): Option[] {
+  return [
+    new Option('--kind <kind>', 'wasm, container or all').default('all'),
+    new Option(
+      '--base <ref>',
+      'base of the container image: a reference or an OCI layout (needed offline: the default is pulled from Docker Hub)',
+    ).default('docker.io/library/node:24-slim'),
+    new Option('--platform <os/arch>', 'platform to take from a base image index').default('linux/amd64'),
+    new Option('--format <format>', 'Wasm artifact layout: cncf or spin').default('cncf'),
+  ];
+}
+
+const packageCmd = program
   .command('package')
   .description(
     "build the app's images: a Wasm artifact per service and/or a container image, as an OCI layout",
   )
   .argument('[app]', 'app folder or manifest file')
-  .option('--kind <kind>', 'wasm, container or all', 'all')
   .option('--out <dir>', 'OCI image layout folder to write (default ./oci unless --tar)')
   .option('--tar <file>', 'also write the layout as one tarball (podman load -i FILE)')
-  .option(
-    '--base <ref>',
-    'base of the container image: a reference or an OCI layout (needed offline: the default is pulled from Docker Hub)',
-    'docker.io/library/node:24-slim',
-  )
-  .option('--platform <os/arch>', 'platform to take from a base image index', 'linux/amd64')
-  .option('--format <format>', 'Wasm artifact layout: cncf or spin', 'cncf')
   .option(
     '--registry <registry>',
     'name the images REGISTRY/APP[-SERVICE]:TAG (default: kubernetes.registry; none: APP[-SERVICE]:TAG)',
@@ -78,8 +83,9 @@ program
     'plain HTTP for a base image on the --registry host or on localhost/127.0.0.1 (other hosts: WASMKUBE_INSECURE_REGISTRIES)',
   )
   .action(async (app, flags) => (await import('./commands/package.ts')).packageCommand(app, flags));
+for (const option of imageBuildOptions()) packageCmd.addOption(option);
 
-program
+const pushCmd = program
   .command('push')
   .description('package the app and push its images to a registry; prints each REF@DIGEST')
   .argument('[app]', 'app folder or manifest file')
@@ -89,20 +95,13 @@ program
   )
   .option('--tag <tag>', 'image tag (default: kubernetes.tag, else latest)')
   .option('--env <name>', 'take registry and tag from this environment of kubernetes.environments')
-  .option('--kind <kind>', 'wasm, container or all', 'all')
-  .option(
-    '--base <ref>',
-    'base of the container image: a reference or an OCI layout (needed offline: the default is pulled from Docker Hub)',
-    'docker.io/library/node:24-slim',
-  )
-  .option('--platform <os/arch>', 'platform to take from a base image index', 'linux/amd64')
-  .option('--format <format>', 'Wasm artifact layout: cncf or spin', 'cncf')
   .option('--chunk-size <bytes>', 'upload blobs larger than this in chunks')
   .option(
     '--insecure',
     'plain HTTP to the --registry host (and a base image on it or on localhost/127.0.0.1; other hosts: WASMKUBE_INSECURE_REGISTRIES)',
   )
   .action(async (app, flags) => (await import('./commands/push.ts')).pushCommand(app, flags));
+for (const option of imageBuildOptions()) pushCmd.addOption(option);
 
 program
   .command('pull')
