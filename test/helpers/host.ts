@@ -111,10 +111,14 @@ export function startUp(
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
-export function runCli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}) {
+export function runCli(
+  args: readonly string[],
+  opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const proc = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
+      env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

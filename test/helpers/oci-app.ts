@@ -1,7 +1,6 @@
 // Fixtures for the OCI tests: a two-service app (a wasi:http component and a WAGI module, built from
 // source by guests.ts) in a temp folder, and the CLI run with its own environment.
 
-import { spawn } from 'node:child_process';
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +16,7 @@ import {
   sha256,
 } from '../../src/oci/index.ts';
 import { guestPath } from './guests.ts';
-import { CLI, ROOT } from './host.ts';
+import { runCli } from './host.ts';
 
 export const DEMO_MANIFEST = `# two services: a component and a WAGI module
 apiVersion: wasmkube.dev/v1alpha1
@@ -61,26 +60,7 @@ export function wasmkube(
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 120_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    proc.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
-    proc.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runCli(args, { env, timeoutMs });
 }
 
 /**
