@@ -208,8 +208,11 @@ export class NodeHttpServer {
     };
     body.attach({
       write: (c) => {
+        // Small arrays (not slab pieces) may live on V8's heap, where `.buffer` is costly: not checked.
         if (
           pending !== null &&
+          pending.length > 64 &&
+          c.length > 64 &&
           pending.buffer === c.buffer &&
           pending.byteOffset + pending.length === c.byteOffset
         ) {

@@ -2,6 +2,7 @@
 // while its body arrives, and the outgoing response it writes into the host's response body writer.
 
 import { type BodyReader, BodyWriter } from '../body.ts';
+import { latin1 } from '../latin1.ts';
 import {
   bodySink,
   InputStream,
@@ -109,10 +110,7 @@ export class Fields {
   }
   /** Header bytes as Node writes them: one char per byte (latin1), so bytes go out unchanged. */
   toPairs(): [string, string][] {
-    return this.entriesList.map(([k, v]) => [
-      k,
-      Buffer.from(v.buffer, v.byteOffset, v.length).toString('latin1'),
-    ]);
+    return this.entriesList.map(([k, v]) => [k, latin1(v)]);
   }
 }
 

@@ -194,13 +194,13 @@ let slab: Buffer | null = null;
 let slabUsed = 0;
 
 /**
- * Copies a view of guest memory (valid only during the call) out of it. Small copies stay on V8's heap;
- * others go into the current slab, which only ever fills forward, so a piece handed out is never
- * written over and a slab lives as long as any piece of it does.
+ * Copies a view of guest memory (valid only during the call) out of it, into the current slab, which only
+ * ever fills forward: a piece handed out is never written over, and a slab lives as long as any piece of
+ * it does. Large writes get a buffer of their own.
  */
 function copyOut(contents: Uint8Array): Uint8Array {
   const n = contents.length;
-  if (n <= 64 || n > SLAB / 4) return contents.slice();
+  if (n > SLAB / 4) return contents.slice();
   if (slab === null || slabUsed + n > SLAB) {
     slab = Buffer.allocUnsafeSlow(SLAB);
     slabUsed = 0;

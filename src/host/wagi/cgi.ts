@@ -2,6 +2,7 @@
 // parsing of the header block a guest prints before its body.
 
 import type { GuestRequest } from '../engine.ts';
+import { latin1 } from '../latin1.ts';
 
 export function cgiEnvironment(
   req: GuestRequest,
@@ -84,7 +85,7 @@ export function parseCgiOutput(out: Uint8Array): CgiResponse | string {
       ? 'it printed nothing'
       : 'it printed no header block (e.g. "Content-Type: text/plain", then an empty line, then the body)';
   }
-  const head = Buffer.from(out.buffer, out.byteOffset, end).toString('latin1');
+  const head = latin1(out, end);
   let status = 0;
   let hasLocation = false;
   const headers: [string, string][] = [];
