@@ -97,9 +97,17 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     threads.push(first.handle);
     address = first.address;
     failed = first.failed;
+    // The other threads get the modules the first one compiled: compiled once per process, not per thread.
+    const shared = { compiled: first.compiled };
     const rest = await Promise.allSettled(
       Array.from({ length: workers - 1 }, (_, i) => {
-        const config: ServeConfig = { ...base, port: address.port, thread: i + 1, defaultMetrics: false };
+        const config: ServeConfig = {
+          ...base,
+          ...shared,
+          port: address.port,
+          thread: i + 1,
+          defaultMetrics: false,
+        };
         return spawnThread(config, render, respawn(i + 1, config));
       }),
     );
@@ -153,7 +161,12 @@ function spawnThread(
   config: ServeConfig,
   render: () => Promise<{ contentType: string; text: string }>,
   onDied: (reason: string) => void,
-): Promise<{ handle: ThreadHandle; address: AddressInfo; failed: string[] }> {
+): Promise<{
+  handle: ThreadHandle;
+  address: AddressInfo;
+  failed: string[];
+  compiled?: ServeConfig['compiled'];
+}> {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: config });
   let nextId = 0;
   const snapshots = new Map<number, (v: unknown) => void>();
@@ -182,6 +195,7 @@ function spawnThread(
           resolve({
             address: msg.address,
             failed: msg.failed,
+            compiled: msg.compiled,
             handle: {
               drain(drainDelayMs, gracePeriodMs) {
                 draining = true;

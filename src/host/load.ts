@@ -56,13 +56,31 @@ export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Ui
  */
 const compiled = new Map<string, Promise<Compiled>>();
 
-interface Compiled {
+export interface Compiled {
   readonly module: WebAssembly.Module;
   /** Set when the module's memory became an import (`wasmkube.memory`) the host provides. */
   readonly memory?: { readonly initialPages: number; readonly maximumPages: number | undefined };
 }
 /** Component digests that instantiated once in this thread: later services with them start cold. */
 const validated = new Set<string>();
+
+/**
+ * This thread's compiled modules, for other serving threads (a compiled module crosses threads as a
+ * handle: its machine code is shared, not compiled again).
+ */
+export async function compiledModules(): Promise<[string, Compiled][]> {
+  const out: [string, Compiled][] = [];
+  for (const [key, p] of compiled) {
+    const c = await p.catch(() => undefined);
+    if (c) out.push([key, c]);
+  }
+  return out;
+}
+
+/** Takes another thread's compiled modules (see compiledModules) before any service is loaded. */
+export function useCompiledModules(entries: readonly [string, Compiled][]): void {
+  for (const [key, c] of entries) if (!compiled.has(key)) compiled.set(key, Promise.resolve(c));
+}
 
 function compile(
   bytes: Uint8Array,

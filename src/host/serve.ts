@@ -8,7 +8,7 @@ import type { AppManifest, ServiceSpec } from '../manifest/index.ts';
 import { NodeHttpServer } from './adapters/node-http.ts';
 import { HostApp } from './app.ts';
 import type { Engine } from './engine.ts';
-import { loadEngine } from './load.ts';
+import { type Compiled, loadEngine } from './load.ts';
 import { createLogger, type LoggerOptions } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -23,6 +23,8 @@ export interface ServeConfig {
   readonly thread: number;
   /** Process-wide metrics (default ones) are collected by thread 0 only. */
   readonly defaultMetrics: boolean;
+  /** Modules another serving thread compiled (worker threads only; see load.ts compiledModules). */
+  readonly compiled?: readonly [string, Compiled][];
 }
 
 export interface ServingThread {
@@ -40,6 +42,7 @@ export async function startServing(
   renderMetrics?: () => Promise<{ contentType: string; text: string }>,
 ): Promise<ServingThread> {
   const logger = createLogger({ ...config.log, base: { ...config.log.base, thread: config.thread } });
+  if (config.compiled) logger.debug({ modules: config.compiled.length }, 'using modules compiled by thread 0');
   // A promise nobody awaited failing is a host bug: log it loudly, keep serving the other requests.
   process.on('unhandledRejection', (reason) =>
     logger.error({ err: reason }, 'unhandled rejection (a wasmkube bug)'),

@@ -3,10 +3,13 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { isWasmkubeError } from '../errors.ts';
+import { compiledModules, useCompiledModules } from './load.ts';
 import { type ServeConfig, startServing } from './serve.ts';
 
 const port = parentPort!;
 const config = workerData as ServeConfig;
+// Modules the first serving thread compiled: this one instantiates them without compiling again.
+if (config.compiled) useCompiledModules(config.compiled);
 let nextId = 0;
 const pending = new Map<number, (v: { contentType: string; text: string }) => void>();
 
@@ -33,7 +36,12 @@ try {
       }
     },
   );
-  port.postMessage({ type: 'listening', address: thread.address, failed: thread.failed });
+  port.postMessage({
+    type: 'listening',
+    address: thread.address,
+    failed: thread.failed,
+    compiled: config.compiled ? undefined : await compiledModules(),
+  });
 } catch (err) {
   port.postMessage({
     type: 'failed',
