@@ -42,7 +42,8 @@ export async function startServing(
   renderMetrics?: () => Promise<{ contentType: string; text: string }>,
 ): Promise<ServingThread> {
   const logger = createLogger({ ...config.log, base: { ...config.log.base, thread: config.thread } });
-  if (config.compiled) logger.debug({ modules: config.compiled.length }, 'using modules compiled by thread 0');
+  if (config.compiled)
+    logger.debug({ modules: config.compiled.length }, 'using modules compiled by thread 0');
   // A promise nobody awaited failing is a host bug: log it loudly, keep serving the other requests.
   process.on('unhandledRejection', (reason) =>
     logger.error({ err: reason }, 'unhandled rejection (a wasmkube bug)'),
