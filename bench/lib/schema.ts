@@ -2,6 +2,8 @@
 // its target, measured value, the baseline measured in the same run, the ratio and whether it is met. A
 // script compares two runs by row id. Bump SCHEMA_VERSION when a field changes meaning.
 
+import type { LoadResult } from './load.ts';
+
 export const SCHEMA_VERSION = 1;
 
 export type Unit = 'req/s' | 'ms' | 'MiB' | 'count';
@@ -40,17 +42,11 @@ export interface Row {
 }
 
 /** One load run (a server under wrk/autocannon), as listed in the raw table. */
-export interface Run {
+export interface Run extends LoadResult {
   readonly id: string;
   readonly what: string;
   /** 1-based round of the run (every load run is repeated ROUNDS times, interleaved). */
   readonly round: number;
-  readonly rps: number;
-  readonly mean: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly requests: number;
-  readonly errors: number;
   /** Milliseconds from spawn to the listening line. */
   readonly startMs: number;
 }
