@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { ServiceSpec } from '../manifest/index.ts';
+import type { ServiceBindings } from './bindings.ts';
 import { ComponentEngine } from './component/engine.ts';
 import { transpileComponent } from './component/transpile.ts';
 import type { Engine, EngineEvents } from './engine.ts';
@@ -133,7 +134,11 @@ async function compileFresh(
   }
 }
 
-export async function loadEngine(service: ServiceSpec, events: EngineEvents): Promise<Engine> {
+export async function loadEngine(
+  service: ServiceSpec,
+  events: EngineEvents,
+  bindings: ServiceBindings = { service: service.name },
+): Promise<Engine> {
   const { bytes, path } = await readServiceWasm(service);
   let kind: ReturnType<typeof detectWasmKind>;
   try {
@@ -166,6 +171,7 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
       modules,
       pools,
       events,
+      bindings,
     });
     // The first service with this component instantiates now, so a broken one fails at start-up; the
     // others (copies on other routes) cost nothing until their first request.
@@ -195,5 +201,13 @@ export async function loadEngine(service: ServiceSpec, events: EngineEvents): Pr
     );
   }
   const { module, memory } = await compile(bytes, service, path, true, true);
-  return new WagiEngine(service, module, events, interruptHook(), memory && new MemoryPool(memory), true);
+  return new WagiEngine(
+    service,
+    module,
+    events,
+    interruptHook(),
+    memory && new MemoryPool(memory),
+    true,
+    bindings,
+  );
 }

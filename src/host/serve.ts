@@ -7,6 +7,7 @@ import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { AppManifest, ServiceSpec } from '../manifest/index.ts';
 import { NodeHttpServer } from './adapters/node-http.ts';
 import { HostApp } from './app.ts';
+import { createServiceBindings } from './bindings.ts';
 import type { Engine } from './engine.ts';
 import { type Compiled, loadEngine } from './load.ts';
 import { createLogger, type LoggerOptions } from './logger.ts';
@@ -60,7 +61,9 @@ export async function startServing(
   const errors: WasmkubeError[] = [];
   for (const service of config.manifest.services) {
     try {
-      engines.push(await loadEngine(service, events(service.name)));
+      engines.push(
+        await loadEngine(service, events(service.name), createServiceBindings(service, { logger, metrics })),
+      );
     } catch (err) {
       const e = isWasmkubeError(err)
         ? err

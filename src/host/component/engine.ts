@@ -4,6 +4,7 @@
 
 import { isWasmkubeError, WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
+import type { ServiceBindings } from '../bindings.ts';
 import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
@@ -56,6 +57,8 @@ export interface ComponentEngineOptions {
   /** Core modules whose memory is imported from the host (`wasmkube.memory`), and where it comes from. */
   readonly pools?: ReadonlyMap<WebAssembly.Module, MemoryPool>;
   readonly events: EngineEvents;
+  /** What the host gives this service beyond the request (see bindings.ts). */
+  readonly bindings?: ServiceBindings;
 }
 
 /** The request itself failed (body over the limit, client gone): that, not the guest, is the error. */

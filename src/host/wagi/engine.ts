@@ -3,6 +3,7 @@
 
 import { WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
+import type { ServiceBindings } from '../bindings.ts';
 import { BodyWriter, concatBytes } from '../body.ts';
 import { InstanceSnapshot } from '../component/snapshot.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
@@ -39,6 +40,8 @@ export class WagiEngine implements Engine {
   readonly #snapshots: boolean;
   readonly #resident: Resident[] = [];
   #liveMemory = 0;
+  /** What the host gives this service beyond the request (see bindings.ts). */
+  readonly bindings: ServiceBindings;
 
   constructor(
     service: ServiceSpec,
@@ -47,7 +50,9 @@ export class WagiEngine implements Engine {
     hook: InterruptHook,
     memories?: MemoryPool,
     snapshots = false,
+    bindings?: ServiceBindings,
   ) {
+    this.bindings = bindings ?? { service: service.name };
     this.#snapshots = snapshots;
     this.service = service;
     this.#module = module;
