@@ -27,6 +27,10 @@ program
   .option('--keep-going', 'serve the services that load even if others fail')
   .option('--build', 'rebuild every service with a build command before serving')
   .option(
+    '--isolation <mode>',
+    "with --from: 'auto' (default; fetch-event guests get a fresh instance per request), 'reuse' or 'fresh'",
+  )
+  .option(
     '--drain-delay <duration>',
     'after SIGTERM, how long /ready is 503 before the listener closes (overrides host.shutdown.drainDelay)',
   )
@@ -40,9 +44,10 @@ program
 
 program
   .command('build')
-  .description("run each service's build command from wasmkube.yaml")
+  .description("build the app's services (declared toolchains or build commands), skipping up-to-date ones")
   .argument('[app]', 'app folder or manifest file')
   .option('--service <name...>', 'only these services')
+  .option('--force', 'rebuild even when the inputs have not changed')
   .action(async (app, flags) => (await import('./commands/build.ts')).build(app, flags));
 
 program

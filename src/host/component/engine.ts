@@ -15,6 +15,7 @@ import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
 import { type HttpState, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
 import { ioImports, type WaitScope } from './io.ts';
+import { ONE_SHOT_MESSAGE } from './one-shot.ts';
 import { InstanceSnapshot } from './snapshot.ts';
 import type { GlueInstantiate } from './transpile.ts';
 
@@ -70,7 +71,7 @@ export class ComponentEngine implements Engine {
   readonly kind = 'component' as const;
   readonly service: ServiceSpec;
   readonly #opts: ComponentEngineOptions;
-  readonly #reuse: boolean;
+  #reuse: boolean;
   readonly #idle: LiveInstance[] = [];
   readonly #busy = new Set<LiveInstance>();
 
@@ -78,6 +79,17 @@ export class ComponentEngine implements Engine {
     this.#opts = opts;
     this.service = opts.service;
     this.#reuse = opts.service.isolation !== 'fresh';
+  }
+
+  /** The guest showed it answers one request per instance: from now on each request gets a fresh one. */
+  #oneShot(): void {
+    if (!this.#reuse) return;
+    this.#reuse = false;
+    // Each idle instance has served a request already.
+    this.#idle.length = 0;
+    this.#opts.events.notice?.(
+      `service '${this.service.name}' answers only one request per instance (a fetch-event guest): from now on it gets a fresh instance per request; set isolation: fresh to make that the start`,
+    );
   }
 
   /** Instantiates once at start-up so a broken component fails before the first request. */
@@ -103,7 +115,10 @@ export class ComponentEngine implements Engine {
       return FUEL;
     });
     const log = (stream: 'stdout' | 'stderr') => {
-      const lines = new LineSplitter((l) => events.guestLog(stream, l, state.requestId));
+      const lines = new LineSplitter((l) => {
+        if (stream === 'stderr' && l.includes(ONE_SHOT_MESSAGE)) this.#oneShot();
+        events.guestLog(stream, l, state.requestId);
+      });
       return {
         lines,
         sink: {
