@@ -43,6 +43,23 @@ program
   .action(async (app, flags) => (await import('./commands/up.ts')).up(app, flags));
 
 program
+  .command('init')
+  .description('create an app: wasmkube.yaml, .gitignore and a README')
+  .argument('[dir]', 'folder of the new app', '.')
+  .action(async (dir) => (await import('./commands/init.ts')).init(dir));
+
+program
+  .command('new')
+  .description('add a service from a template to the app (wasmkube new --list shows them)')
+  .argument('[template]', 'template name, e.g. http-ts')
+  .argument('[name]', 'service name; it is served on /NAME')
+  .option('--app <dir>', 'app folder or manifest file (default: the current folder)')
+  .option('--list', 'list the templates')
+  .action(async (template, name, flags) =>
+    (await import('./commands/init.ts')).newCommand(template, name, flags),
+  );
+
+program
   .command('build')
   .description("build the app's services (declared toolchains or build commands), skipping up-to-date ones")
   .argument('[app]', 'app folder or manifest file')
