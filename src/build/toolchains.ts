@@ -44,6 +44,12 @@ export function producesComponent(toolchain: Toolchain): boolean {
 
 /** A dependency's version, from its package.json (found above its entry when it exports none). */
 async function packageVersion(name: string): Promise<string> {
+  try {
+    const url = new URL(import.meta.resolve(`${name}/package.json`));
+    return (JSON.parse(await readFile(url, 'utf8')) as { version: string }).version;
+  } catch {
+    // Its exports map hides package.json: look above its entry instead.
+  }
   let dir = dirname(fileURLToPath(import.meta.resolve(name)));
   for (;;) {
     try {
@@ -189,7 +195,7 @@ export async function runToolchain(build: ToolchainBuild): Promise<void> {
             ? await cachedBuild(
                 {
                   builder: { name: 'spin-js', version: `${REVISION}+${await toolchainVersion('spin')}` },
-                  inputs: [bundled, join(dirname(entry), 'package.json')],
+                  inputs: [bundled, join(findPackageDir(entry), 'package.json')],
                   cacheDir: buildCache,
                 },
                 (tmp) =>

@@ -18,8 +18,26 @@ export interface IncomingHandler {
   handle(request: IncomingRequest, responseOut: ResponseOutparam): Promise<void>;
 }
 
-/** The service's variables (`env:` in wasmkube.yaml), read once per instance. */
-export const env: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(getEnvironment()));
+let variables: Record<string, string> | undefined;
+// Read on first use, not at import: componentize-js runs top-level code at build time, with no host.
+const load = (): Record<string, string> => {
+  variables ??= Object.freeze(Object.fromEntries(getEnvironment())) as Record<string, string>;
+  return variables;
+};
+
+/** The service's variables (`env:` in wasmkube.yaml), read once per instance, on first use. */
+export const env: Readonly<Record<string, string | undefined>> = new Proxy(
+  {},
+  {
+    get: (_target, key) => (typeof key === 'string' ? load()[key] : undefined),
+    has: (_target, key) => typeof key === 'string' && key in load(),
+    ownKeys: () => Reflect.ownKeys(load()),
+    getOwnPropertyDescriptor: (_target, key) =>
+      typeof key === 'string' && key in load()
+        ? { value: load()[key], enumerable: true, configurable: true, writable: false }
+        : undefined,
+  },
+);
 
 const READ_CHUNK = 64n * 1024n;
 const WRITE_CHUNK = 4096;
