@@ -149,7 +149,7 @@ async function buildOne(s: ServiceSpec, opts: BuildServicesOptions): Promise<Bui
   const started = performance.now();
   try {
     if (b.toolchain) {
-      await runToolchain({ toolchain: b.toolchain, entry: b.entry!, output, world: b.world });
+      await runToolchain({ toolchain: b.toolchain, entry: b.entry!, output, world: b.world, baseDir: base });
     } else {
       await runCommand(s, (chunk) => opts.onProgress?.({ service: s.name, kind: 'output', chunk }));
       try {

@@ -26,6 +26,8 @@ export interface ToolchainBuild {
   readonly output: string;
   /** WIT world for ts/js/wat. @default DEFAULT_SERVICE_WORLD */
   readonly world?: string;
+  /** The app folder: error messages name files relative to it. @default the entry's folder */
+  readonly baseDir?: string;
 }
 
 /** wasi:http/proxy plus wasi:cli/environment: what the `wasmkube/http` handler API needs. */
@@ -97,7 +99,7 @@ export function toolchainVersion(toolchain: Toolchain): Promise<string> {
 }
 
 /** esbuild's first errors as `file:line:column: message`, the form editors and terminals link. */
-function bundleFailure(entry: string, err: unknown): WasmkubeError {
+function bundleFailure(entry: string, baseDir: string, err: unknown): WasmkubeError {
   const errors =
     (
       err as {
@@ -116,7 +118,7 @@ function bundleFailure(entry: string, err: unknown): WasmkubeError {
     );
   return new WasmkubeError(
     'BUILD_FAILED',
-    `${relative(process.cwd(), entry) || entry}: bundling failed:\n${lines.join('\n') || String(err)}`,
+    `${relative(baseDir, entry)}: bundling failed:\n${lines.join('\n') || String(err)}`,
     {
       cause: err,
       fix: 'fix the error at the file and line above',
@@ -125,7 +127,7 @@ function bundleFailure(entry: string, err: unknown): WasmkubeError {
 }
 
 /** Bundles `entry` and what it imports into one ES module, as componentize-js takes it. */
-async function bundle(entry: string, out: string, withHttpApi: boolean): Promise<void> {
+async function bundle(entry: string, out: string, withHttpApi: boolean, baseDir: string): Promise<void> {
   const esbuild = await import('esbuild');
   try {
     await esbuild.build({
@@ -141,10 +143,11 @@ async function bundle(entry: string, out: string, withHttpApi: boolean): Promise
       external: ['wasi:*', 'fermyon:*', 'spin:*'],
       ...(withHttpApi ? { alias: { 'wasmkube/http': HTTP_API } } : {}),
       logLevel: 'silent',
-      absWorkingDir: dirname(entry),
+      // esbuild names files in its messages relative to this.
+      absWorkingDir: baseDir,
     });
   } catch (err) {
-    throw bundleFailure(entry, err);
+    throw bundleFailure(entry, baseDir, err);
   }
 }
 
@@ -187,7 +190,7 @@ export async function runToolchain(build: ToolchainBuild): Promise<void> {
       const work = await mkdtemp(join(tmpdir(), 'wasmkube-bundle-'));
       try {
         const bundled = join(work, 'bundle.js');
-        await bundle(entry, bundled, toolchain !== 'spin');
+        await bundle(entry, bundled, toolchain !== 'spin', build.baseDir ?? dirname(entry));
         const world = build.world ?? DEFAULT_SERVICE_WORLD;
         // Keyed by the bundle's bytes: an edit anywhere in what the entry imports changes it.
         const result =

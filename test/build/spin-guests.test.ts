@@ -68,3 +68,24 @@ test('up --from takes --isolation, and rejects a bad one', async () => {
     await from.stop();
   }
 });
+
+test("with isolation 'reuse' forced, the failure says why and the guest is switched to fresh instances", async () => {
+  const wasm = join(APP, 'hono/dist/fetch-event.wasm');
+  const from = await startUp(['--from', wasm, '--isolation', 'reuse', '--workers', '1']);
+  try {
+    const warn = await from.waitForLog(
+      (l) => l.level === 'warn' && /isolation is 'reuse'/.test(String(l.msg)),
+    );
+    assert.match(String(warn.msg), /set isolation: fresh/);
+    assert.equal((await fetch(`${from.url}/x/count`)).status, 200);
+    const second = await fetch(`${from.url}/x/count`);
+    assert.equal(second.status, 500);
+    const body = (await second.json()) as { error: { message: string; fix: string } };
+    assert.match(body.error.message, /answers one request per instance/);
+    assert.match(body.error.fix, /isolation fresh/);
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual(await (await fetch(`${from.url}/x/count`)).json(), { served: 1 });
+  } finally {
+    await from.stop();
+  }
+});

@@ -74,6 +74,8 @@ export class ComponentEngine implements Engine {
   #reuse: boolean;
   readonly #idle: LiveInstance[] = [];
   readonly #busy = new Set<LiveInstance>();
+  /** Requests that failed because the guest answers one request per instance (see #oneShot). */
+  readonly #oneShotRequests = new Set<string>();
 
   constructor(opts: ComponentEngineOptions) {
     this.#opts = opts;
@@ -82,7 +84,8 @@ export class ComponentEngine implements Engine {
   }
 
   /** The guest showed it answers one request per instance: from now on each request gets a fresh one. */
-  #oneShot(): void {
+  #oneShot(requestId: string | undefined): void {
+    if (requestId !== undefined) this.#oneShotRequests.add(requestId);
     if (!this.#reuse) return;
     this.#reuse = false;
     // Each idle instance has served a request already.
@@ -116,7 +119,7 @@ export class ComponentEngine implements Engine {
     });
     const log = (stream: 'stdout' | 'stderr') => {
       const lines = new LineSplitter((l) => {
-        if (stream === 'stderr' && l.includes(ONE_SHOT_MESSAGE)) this.#oneShot();
+        if (stream === 'stderr' && l.includes(ONE_SHOT_MESSAGE)) this.#oneShot(state.requestId);
         events.guestLog(stream, l, state.requestId);
       });
       return {
@@ -258,7 +261,7 @@ export class ComponentEngine implements Engine {
         answered = true;
         if (fail !== undefined) return reject(fail);
         try {
-          resolve(this.#response(out));
+          resolve(this.#response(out, req.requestId));
         } catch (err) {
           reject(err);
         }
@@ -320,8 +323,17 @@ export class ComponentEngine implements Engine {
     }
   }
 
-  #response(out: ResponseOutparam): GuestResponse {
+  #response(out: ResponseOutparam, requestId: string | undefined): GuestResponse {
     const result = out.result;
+    if (result === undefined && requestId !== undefined && this.#oneShotRequests.delete(requestId)) {
+      throw new WasmkubeError(
+        'GUEST_TRAP',
+        `service '${this.service.name}' answers one request per instance (a fetch-event guest) and was given a used one; the next requests get a fresh instance each`,
+        {
+          fix: `set services.${this.service.name}.isolation to fresh (or auto), or --isolation fresh with --from`,
+        },
+      );
+    }
     if (result === undefined) {
       throw new WasmkubeError(
         'GUEST_TRAP',
