@@ -5,10 +5,9 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { delimiter, dirname, relative } from 'node:path';
-import { inputDigest, type StampInputs, staleReason, writeStamp } from '../build/stamp.ts';
-import { producesComponent, runToolchain, toolchainVersion } from '../build/toolchains.ts';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { AppManifest, ServiceSpec } from '../manifest/index.ts';
+import type { Toolchain } from '../manifest/types.ts';
 
 /** One step of one service's build, for progress displays. */
 export type BuildEvent =
@@ -38,6 +37,40 @@ export interface BuildResult {
   readonly status: 'built' | 'fresh';
   readonly ms: number;
 }
+
+// Loaded only when something has a build, through constants: the container image's import graph
+// (src/oci/host-layer.ts) then leaves the toolchains out, and an image's app has no build steps.
+const TOOLCHAINS = '../build/toolchains.ts';
+const STAMPS = '../build/stamp.ts';
+/** What this module uses of src/build/toolchains.ts and stamp.ts (see there). */
+interface Toolchains {
+  producesComponent(toolchain: Toolchain): boolean;
+  runToolchain(build: {
+    toolchain: Toolchain;
+    entry: string;
+    output: string;
+    world?: string;
+    baseDir?: string;
+  }): Promise<void>;
+  toolchainVersion(toolchain: Toolchain): Promise<string>;
+}
+interface StampInputs {
+  readonly baseDir: string;
+  readonly service: string;
+  readonly watch: readonly string[];
+  readonly settings: Readonly<Record<string, unknown>>;
+  readonly output: string;
+}
+interface Stamps {
+  inputDigest(inputs: StampInputs): Promise<{ digest: string; files: number }>;
+  staleReason(inputs: StampInputs, digest: string): Promise<string | undefined>;
+  writeStamp(inputs: StampInputs, digest: string, files: number): Promise<void>;
+}
+let tools: Promise<[Toolchains, Stamps]> | undefined;
+const loadTools = () => {
+  tools ??= Promise.all([import(TOOLCHAINS) as Promise<Toolchains>, import(STAMPS) as Promise<Stamps>]);
+  return tools;
+};
 
 /** A command build without `watch` has no known inputs: it runs only when its .wasm is missing. */
 function stampInputs(s: ServiceSpec, settings: Record<string, unknown>): StampInputs | undefined {
@@ -112,6 +145,8 @@ function asBuildError(s: ServiceSpec, err: unknown): WasmkubeError {
 }
 
 async function buildOne(s: ServiceSpec, opts: BuildServicesOptions): Promise<BuildResult | undefined> {
+  const [{ producesComponent, runToolchain, toolchainVersion }, { inputDigest, staleReason, writeStamp }] =
+    await loadTools();
   const b = s.build!;
   const output = (s.source as { path: string }).path;
   const base = b.baseDir ?? b.workdir;
