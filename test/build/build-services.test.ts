@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { before, test } from 'node:test';
 import { type BuildEvent, buildServices } from '../../src/app/build-services.ts';
 import { isWasmkubeError } from '../../src/errors.ts';
@@ -152,4 +152,21 @@ test('up rebuilds a stale service and says why', async () => {
   } finally {
     await up.stop();
   }
+});
+
+test('a C service on a machine without clang says which Debian packages to install', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'wasmkube-build-c-'));
+  await mkdir(join(dir, 'c/src'), { recursive: true });
+  await writeFile(join(dir, 'c/src/main.c'), 'int main(void) { return 0; }\n');
+  await writeFile(
+    join(dir, 'wasmkube.yaml'),
+    'apiVersion: wasmkube.dev/v1alpha1\nname: c\nservices:\n  c:\n    source: c/dist/c.wasm\n    build: { toolchain: c, entry: c/src/main.c }\n    routes: ["/c"]\n',
+  );
+  // A PATH with Node.js only: no clang.
+  const r = await runCli(['build', dir], { env: { PATH: dirname(process.execPath) } });
+  assert.equal(r.code, 70, r.stderr);
+  assert.match(
+    r.stderr,
+    /service 'c': cannot run clang[\s\S]*fix: Install the toolchain: apt-get install clang lld wasi-libc libclang-rt-dev-wasm32/,
+  );
 });
