@@ -104,6 +104,10 @@ test('new keeps the comments of the manifest and refuses a taken name', async ()
   assert.match(taken.stderr, /already has a service 'extra'/);
   const unknown = await runCli(['new', 'http-go', 'x'], { cwd: dir });
   assert.match(unknown.stderr, /there is no template 'http-go'[\s\S]*fix: use one of http-ts, http-js/);
+  const elsewhere = await runCli(['new', 'wagi-as', 'other', '--app', dir], { cwd: tmpdir() });
+  assert.equal(elsewhere.code, 0, elsewhere.stderr);
+  assert.match(elsewhere.stdout, new RegExp(`next: wasmkube up ${dir}`));
+  assert.match(await readFile(file, 'utf8'), / {2}other:\n {4}source: other\/dist\/other\.wasm/);
   const list = await runCli(['new', '--list']);
   assert.equal(list.stdout.trim().split('\n').length, TEMPLATES.length);
 });
