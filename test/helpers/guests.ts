@@ -12,6 +12,7 @@ export type GuestName =
   | 'js-component'
   | 'wagi-hello'
   | 'wagi-test'
+  | 'wagi-hostile'
   | 'wagi-c';
 
 export interface GuestInfo {
@@ -63,6 +64,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     spec: { kind: 'assemblyscript', source: root('guests/as/wagi-test.ts') },
     description:
       'PATH_INFO dispatch: /hello /echo /env /loop /grow[?mb=N] /trap /log /created /redirect /args, else 404',
+  },
+  'wagi-hostile': {
+    engine: 'wagi',
+    spec: { kind: 'assemblyscript', source: root('guests/as/wagi-hostile.ts') },
+    description: 'tries the host bounds: /big?mb=N body, /head?kb=N CGI headers, /stderr?mb=N, /env',
   },
   'wagi-c': {
     engine: 'wagi',

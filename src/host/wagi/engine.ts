@@ -9,7 +9,7 @@ import { InstanceSnapshot } from '../component/snapshot.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { enterGuest, leaveGuest } from '../guard.ts';
-import { LineSplitter } from '../line-splitter.ts';
+import { BudgetedLog, LogBudget } from '../log-budget.ts';
 import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
 import { cgiEnvironment, parseCgiOutput } from './cgi.ts';
 import { type MemoryPool, POOLED_MEMORY } from './memory-pool.ts';
@@ -68,7 +68,7 @@ export class WagiEngine implements Engine {
     const out: Uint8Array[] = [];
     let outBytes = 0;
     const outputLimit = Math.max(this.service.limits.memoryBytes, 1 << 20);
-    const errLines = new LineSplitter((line) => this.#events.guestLog('stderr', line, req.requestId));
+    const errLines = new BudgetedLog('stderr', this.#events, new LogBudget(), () => req.requestId);
     const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
     const io: Preview1Options = {
       args: [this.service.name, ...(query ? query.split('&').map(safeDecode) : [])],
