@@ -167,7 +167,7 @@ describe('a CGI environment clients cannot forge', () => {
       routePrefix: '/orders',
     };
     const env = cgiEnvironment(req, { REMOTE_ADDR: 'from-manifest', HTTP_X_C: 'operator', OK: 'ok' }, 0);
-    for (const e of env) assert.doesNotMatch(e, /[\u0000\r\n]/);
+    for (const e of env) assert.ok(!e.includes('\u0000') && !e.includes('\n') && !e.includes('\r'), e);
     assert.deepEqual(
       env.filter((e) => e.startsWith('REMOTE_ADDR=')),
       ['REMOTE_ADDR=10.0.0.1'],
