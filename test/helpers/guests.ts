@@ -9,6 +9,7 @@ export type GuestName =
   | 'hello-component'
   | 'counter-component'
   | 'echo-component'
+  | 'chatty-component'
   | 'js-component'
   | 'wagi-hello'
   | 'wagi-test'
@@ -42,6 +43,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     engine: 'component',
     spec: { kind: 'wat', source: root('guests/wat/echo-component.wat'), witDir: WIT },
     description: 'streams the request body back, 200 application/octet-stream',
+  },
+  'chatty-component': {
+    engine: 'component',
+    spec: { kind: 'wat', source: root('guests/wat/chatty-component.wat'), witDir: WIT },
+    description: 'writes 4 MiB of 64-byte lines to stderr per request, then 200 "chatty\\n" (log budget)',
   },
   'js-component': {
     engine: 'component',
