@@ -24,6 +24,7 @@ host: { workers: 1 }
 services:
   big: { source: ${hostile}, routes: ["/big/..."], limits: { concurrency: 2, memory: 16Mi, timeout: 60s } }
   noisy: { source: ${hostile}, routes: ["/noisy/..."], limits: { timeout: 60s } }
+  short: { source: ${hostile}, routes: ["/short/..."], limits: { timeout: 1s, memory: 16Mi } }
   echo: { source: ${echo}, routes: ["/echo"], limits: { maxBodySize: 64Ki, timeout: 60s } }
   chatty: { source: ${chatty}, routes: ["/chatty"], limits: { timeout: 60s } }
 `);
@@ -93,6 +94,22 @@ describe('slow readers', () => {
       () => samples().then((s) => metric(s, 'wasmkube_http_requests_in_flight', { service: 'big' })),
       (v) => v === 0,
     );
+  });
+  test('a client that never reads is cut off at the deadline, and what it held is given back', async () => {
+    const c = await connect(up.url);
+    c.socket.pause();
+    c.socket.write(`GET /short/big?mb=8 HTTP/1.1\r\n${HEAD}\r\n`);
+    const pending = () =>
+      samples().then((s) => metric(s, 'wasmkube_response_pending_bytes', { service: 'short' }));
+    await until('response pending', pending, (v) => v > 0);
+    // Not read at all: the host closes the connection once the service's deadline has passed.
+    await up.waitForLog((l) => String(l.err).includes('did not take the response within the 1000 ms'));
+    await until('nothing pending', pending, (v) => v === 0);
+    assert.equal(metric(await samples(), 'wasmkube_http_requests_in_flight', { service: 'short' }), 0);
+    c.socket.resume();
+    await c.closed;
+    const text = c.received();
+    assert.ok(text.length - text.indexOf('\r\n\r\n') - 4 < 8 * 2 ** 20, 'cut off before the end');
   });
 });
 

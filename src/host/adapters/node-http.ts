@@ -241,6 +241,20 @@ export class NodeHttpServer {
         for (const c of chunks) res.write(c);
         res.end();
       }
+      // Written, not yet delivered: a client still not reading at the deadline is cut off (app.ts).
+      body.attach({
+        write: () => true,
+        end: () => {},
+        fail: (err) => {
+          if (!res.destroyed)
+            this.#logger.warn(
+              { err: err.message, reqId: requestId },
+              'response not taken; closing the connection',
+            );
+          res.destroy();
+        },
+        onDrain: () => {},
+      });
       return;
     }
     res.writeHead(out.status, headers);
