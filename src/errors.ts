@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'BODY_TOO_LARGE'
   | 'CLIENT_CLOSED'
   | 'BAD_REQUEST'
+  | 'URI_TOO_LONG'
   | 'SERVICE_UNAVAILABLE'
   | 'OCI_REFERENCE'
   | 'OCI_AUTH'
@@ -54,6 +55,7 @@ const CATALOG: Record<ErrorCode, { exit: number; status: number }> = {
   CLIENT_CLOSED: { exit: 70, status: 499 },
   // A request the host refuses before any routing (malformed target, NUL in the path).
   BAD_REQUEST: { exit: 64, status: 400 },
+  URI_TOO_LONG: { exit: 64, status: 414 },
   SERVICE_UNAVAILABLE: { exit: 69, status: 503 },
   // Registry failures: 77 (EX_NOPERM) for auth, as sysexits has it; 502 when a host pulling at run time fails.
   OCI_REFERENCE: { exit: 64, status: 400 },

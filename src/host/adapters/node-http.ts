@@ -124,10 +124,13 @@ export class NodeHttpServer {
     const url = req.url ?? '/';
     if (url.length > this.#limits.maxUrlBytes) {
       // Nothing of it is routed; the connection closes after the answer, its body (if any) unread.
-      res.writeHead(414, { 'content-type': 'application/json', connection: 'close' });
-      res.end(
-        `${JSON.stringify({ error: { code: 'URI_TOO_LONG', message: `the request target is longer than ${this.#limits.maxUrlBytes} bytes`, fix: 'send a shorter URL, or raise host.http.maxUrlLength' } })}\n`,
+      const err = new WasmkubeError(
+        'URI_TOO_LONG',
+        `the request target is longer than ${this.#limits.maxUrlBytes} bytes`,
+        { fix: 'send a shorter URL, or raise host.http.maxUrlLength' },
       );
+      res.writeHead(err.status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(`${JSON.stringify({ error: { code: err.code, message: err.message, fix: err.fix } })}\n`);
       return;
     }
     this.#active++;
