@@ -25,6 +25,8 @@ const RAW_INVALID = /[^\x21-\x7e]/;
  * not UTF-8.
  */
 export function parseRequestTarget(raw: string): RequestTarget | string {
+  const plain = plainTarget(raw);
+  if (plain !== undefined) return plain;
   if (raw.length === 0) return 'the request target is empty';
   if (RAW_INVALID.test(raw)) return 'the request target has a space, control or non-ASCII character';
   let rest = raw;
@@ -55,8 +57,43 @@ export function parseRequestTarget(raw: string): RequestTarget | string {
   };
 }
 
+/** pchar and `/`, by char code: what an origin-form path may hold and still be canonical as sent. */
+const PLAIN = new Uint8Array(128);
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/")
+  PLAIN[ch.charCodeAt(0)] = 1;
+
+/**
+ * The hot path: an origin-form target whose path has nothing to decode, resolve or encode, and whose
+ * query has no escape, is returned as it is, after one pass over its characters.
+ */
+function plainTarget(raw: string): RequestTarget | undefined {
+  if (raw.charCodeAt(0) !== 47) return undefined;
+  const n = raw.length;
+  let q = n;
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 63) {
+      q = i;
+      break;
+    }
+    // `/.` may start a dot segment: the slow path decides.
+    if (c >= 128 || PLAIN[c] === 0 || (c === 46 && prev === 47)) return undefined;
+    prev = c;
+  }
+  let escaped = false;
+  for (let i = q + 1; i < n; i++) {
+    const c = raw.charCodeAt(i);
+    if (c <= 32 || c >= 127 || c === 35) return undefined;
+    if (c === 37) escaped = true;
+  }
+  if (q === n) return { path: raw, query: '', pathWithQuery: raw };
+  const query = raw.slice(q + 1);
+  if (escaped && ENCODED_CONTROL.test(query)) return undefined;
+  return { path: raw.slice(0, q), query, pathWithQuery: raw };
+}
+
 function canonicalPath(raw: string): string | { error: string } {
-  if (!raw.includes('/.') && /^[A-Za-z0-9\-._~!$&'()*+,;=:@/]*$/.test(raw)) return raw;
   let decoded: string;
   try {
     decoded = decodeURIComponent(raw);

@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import fc from 'fast-check';
 import { parseRequestTarget } from '../../src/host/request-target.ts';
 import { cgiEnvironment, MAX_CGI_HEAD, parseCgiOutput } from '../../src/host/wagi/cgi.ts';
 import { guestPath } from '../helpers/guests.ts';
@@ -224,5 +225,30 @@ describe('parseRequestTarget', () => {
       if (want === null) assert.equal(typeof t, 'string', raw);
       else assert.equal(typeof t === 'string' ? t : t.pathWithQuery, want, raw);
     }
+  });
+});
+
+describe('parseRequestTarget, properties (fixed seed)', () => {
+  const segment = fc.oneof(
+    fc.constantFrom('.', '..', '%2e', '%2E%2e', '%2f', '%00', '%0a', '%7f', '%zz', '%ff', '%c3%a9', 'a', ''),
+    fc.string({ maxLength: 6 }),
+  );
+  const target = fc
+    .tuple(fc.array(segment, { maxLength: 8 }), fc.option(fc.string({ maxLength: 10 })))
+    .map(([segs, q]) => `/${segs.join('/')}${q === null ? '' : `?${q}`}`);
+
+  test('never throws; what it accepts has no dot segment or control character, and is a fixed point', () => {
+    fc.assert(
+      fc.property(fc.oneof(target, fc.string({ maxLength: 40 })), (raw) => {
+        const t = parseRequestTarget(raw);
+        if (typeof t === 'string') return;
+        const decoded = decodeURIComponent(t.path);
+        assert.ok(!/(^|\/)\.\.?(\/|$)/.test(decoded.replaceAll('%2F', '/')), `${raw} → ${t.path}`);
+        assert.ok(!decoded.split('').some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127), raw);
+        const again = parseRequestTarget(t.pathWithQuery);
+        assert.deepEqual(again, { path: t.path, query: t.query, pathWithQuery: t.pathWithQuery }, raw);
+      }),
+      { seed: 10, numRuns: 3000 },
+    );
   });
 });
