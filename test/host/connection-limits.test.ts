@@ -139,6 +139,7 @@ describe('max connections per worker', () => {
     extra.socket.write(`GET /health HTTP/1.1\r\n${HEAD}\r\n`);
     await extra.closed;
     assert.equal(extra.received(), '');
+    await few.waitForLog((l) => String(l.msg).startsWith('connection limit reached'));
     // The probe's keep-alive connection is one of the four and goes on being served.
     const before = probe.received().length;
     probe.socket.write(`GET /health HTTP/1.1\r\n${HEAD}\r\n`);
