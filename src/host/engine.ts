@@ -34,6 +34,8 @@ export interface EngineEvents {
   guestLog(stream: 'stdout' | 'stderr', line: string, requestId: string | undefined): void;
   /** A host decision about this service the user should see once (e.g. isolation switched). */
   notice?(message: string): void;
+  /** Lines dropped past the request's log budget (log-budget.ts). */
+  guestLogDropped?(lines: number, requestId: string | undefined): void;
 }
 
 export interface EngineContext {

@@ -9,9 +9,11 @@ export type GuestName =
   | 'hello-component'
   | 'counter-component'
   | 'echo-component'
+  | 'chatty-component'
   | 'js-component'
   | 'wagi-hello'
   | 'wagi-test'
+  | 'wagi-hostile'
   | 'wagi-c';
 
 export interface GuestInfo {
@@ -42,6 +44,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     spec: { kind: 'wat', source: root('guests/wat/echo-component.wat'), witDir: WIT },
     description: 'streams the request body back, 200 application/octet-stream',
   },
+  'chatty-component': {
+    engine: 'component',
+    spec: { kind: 'wat', source: root('guests/wat/chatty-component.wat'), witDir: WIT },
+    description: 'writes 4 MiB of 64-byte lines to stderr per request, then 200 "chatty\\n" (log budget)',
+  },
   'js-component': {
     engine: 'component',
     spec: {
@@ -63,6 +70,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     spec: { kind: 'assemblyscript', source: root('guests/as/wagi-test.ts') },
     description:
       'PATH_INFO dispatch: /hello /echo /env /loop /grow[?mb=N] /trap /log /created /redirect /args, else 404',
+  },
+  'wagi-hostile': {
+    engine: 'wagi',
+    spec: { kind: 'assemblyscript', source: root('guests/as/wagi-hostile.ts') },
+    description: 'tries the host bounds: /big?mb=N body, /head?kb=N CGI headers, /stderr?mb=N, /env',
   },
   'wagi-c': {
     engine: 'wagi',

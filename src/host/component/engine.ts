@@ -9,7 +9,7 @@ import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { DeadlineExceeded, FUEL } from '../guard.ts';
-import { LineSplitter } from '../line-splitter.ts';
+import { BudgetedLog, LogBudget } from '../log-budget.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
@@ -117,11 +117,21 @@ export class ComponentEngine implements Engine {
       if (performance.now() > state.deadline) throw new DeadlineExceeded(state.timeoutMs);
       return FUEL;
     });
+    // stdout and stderr share one budget per request (log-budget.ts).
+    const budget = new LogBudget();
     const log = (stream: 'stdout' | 'stderr') => {
-      const lines = new LineSplitter((l) => {
-        if (stream === 'stderr' && l.includes(ONE_SHOT_MESSAGE)) this.#oneShot(state.requestId);
-        events.guestLog(stream, l, state.requestId);
-      });
+      // The one-shot message of a fetch-event guest is seen on stderr before the budget could drop it.
+      const sink =
+        stream === 'stderr'
+          ? {
+              ...events,
+              guestLog: (s: 'stdout' | 'stderr', l: string, id: string | undefined) => {
+                if (l.includes(ONE_SHOT_MESSAGE)) this.#oneShot(state.requestId);
+                events.guestLog(s, l, id);
+              },
+            }
+          : events;
+      const lines = new BudgetedLog(stream, sink, budget, () => state.requestId);
       return {
         lines,
         sink: {
