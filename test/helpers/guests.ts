@@ -10,6 +10,7 @@ export type GuestName =
   | 'counter-component'
   | 'echo-component'
   | 'js-component'
+  | 'js-state'
   | 'wagi-hello'
   | 'wagi-test'
   | 'wagi-c';
@@ -52,6 +53,17 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     },
     description:
       'componentize-js guest: /hello /echo /headers /env /loop /trap /grow?mb=N /log /status/NNN /stream?chunks=N',
+  },
+  'js-state': {
+    engine: 'component',
+    spec: {
+      kind: 'js',
+      source: root('guests/js/js-state.js'),
+      witDir: WIT,
+      world: 'wasmkube:guests/http-state@0.1.0',
+    },
+    description:
+      'componentize-js guest of wasi:config + wasi:keyvalue (Spin versions): /config[/NAME] /env /log/NAME /get|set|delete|exists|incr|cas|batch|getset/STORE/KEY /keys/STORE',
   },
   'wagi-hello': {
     engine: 'wagi',
