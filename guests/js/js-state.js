@@ -1,5 +1,5 @@
 // js-state: the state test guest, built with componentize-js against wasmkube:guests/http-state
-// (wasi:config + wasi:keyvalue with atomics and batch). Paths: see the catalog in test/helpers/guests.ts.
+// (wasi:config + wasi:keyvalue with atomics and batch). Paths (optionally under /s/NAME): see test/helpers/guests.ts.
 
 import { getEnvironment } from 'wasi:cli/environment@0.2.12';
 import { get as configGet, getAll as configGetAll } from 'wasi:config/store@0.2.0-draft-2024-09-27';
@@ -33,7 +33,9 @@ function failure(err) {
 
 const text = (b) => (b === undefined ? null : decoder.decode(b));
 
-function handle(path, query) {
+function handle(fullPath, query) {
+  // `/s/NAME/...`: the same guest serves several services of one app, each under its own prefix.
+  const path = fullPath.replace(/^\/s\/[^/]+/, '') || '/';
   const [, op, store = 'default', key = 'k'] = path.split('/');
   const value = query.get('value') ?? '';
   switch (op) {

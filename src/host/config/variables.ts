@@ -34,7 +34,9 @@ export interface ResolveOptions {
 export function resolveVariables(app: AppManifest, opts: ResolveOptions = {}): Map<string, ResolvedVariable> {
   const env = opts.env ?? process.env;
   const file = opts.dotenvFile ?? (app.dir === undefined ? undefined : join(app.dir, '.env'));
-  const declared = app.variables ?? {};
+  // Only what the services served here read: a pod serving one service gets only its variables.
+  const used = new Set(app.services.flatMap((s) => s.variables ?? []));
+  const declared = Object.fromEntries(Object.entries(app.variables ?? {}).filter(([n]) => used.has(n)));
   const dotenv = file !== undefined && Object.keys(declared).length > 0 ? readDotenv(file) : new Map();
   const out = new Map<string, ResolvedVariable>();
   const missing: string[] = [];

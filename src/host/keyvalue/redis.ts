@@ -31,13 +31,22 @@ export function redactUrl(url: string): string {
 
 async function connect(url: string): Promise<Client> {
   const { createClient, RESP_TYPES } = await import('redis');
+  let connected = false;
   const client = createClient({
     url,
-    socket: { connectTimeout: 5_000, reconnectStrategy: (retries) => Math.min(retries * 100, 2_000) },
+    // Fail calls at once while the connection is down (the guest gets an error) instead of queueing
+    // them; a first connection that fails twice fails the call, and the next call tries again.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 5_000,
+      reconnectStrategy: (retries, cause) =>
+        connected ? Math.min(retries * 100, 2_000) : retries >= 2 ? cause : 100,
+    },
   }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }) as unknown as Client;
   // Errors reach the guest through the failed call; the client reconnects by itself.
   client.on('error', () => {});
   await client.connect();
+  connected = true;
   return client;
 }
 
