@@ -9,6 +9,7 @@ export type GuestName =
   | 'hello-component'
   | 'counter-component'
   | 'echo-component'
+  | 'kv-component'
   | 'js-component'
   | 'js-state'
   | 'wagi-hello'
@@ -42,6 +43,16 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     engine: 'component',
     spec: { kind: 'wat', source: root('guests/wat/echo-component.wat'), witDir: WIT },
     description: 'streams the request body back, 200 application/octet-stream',
+  },
+  'kv-component': {
+    engine: 'component',
+    spec: {
+      kind: 'wat',
+      source: root('guests/wat/kv-component.wat'),
+      witDir: WIT,
+      world: 'wasmkube:guests/http-kv-minimal@0.1.0',
+    },
+    description: 'hello plus a wasi:keyvalue get and set of "counter" in store "default" per request',
   },
   'js-component': {
     engine: 'component',
