@@ -10,6 +10,7 @@ export type GuestName =
   | 'counter-component'
   | 'echo-component'
   | 'kv-component'
+  | 'kv-draft-component'
   | 'js-component'
   | 'js-state'
   | 'wagi-hello'
@@ -53,6 +54,17 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
       world: 'wasmkube:guests/http-kv-minimal@0.1.0',
     },
     description: 'hello plus a wasi:keyvalue get and set of "counter" in store "default" per request',
+  },
+  'kv-draft-component': {
+    engine: 'component',
+    spec: {
+      kind: 'wat',
+      source: root('guests/wat/kv-draft-component.wat'),
+      witDir: WIT,
+      world: 'wasmkube:guests/http-kv-draft@0.1.0',
+    },
+    description:
+      'wasi:config 0.2.0-rc.1 + wasi:keyvalue 0.2.0-draft: increments "hits" in store "default", answers the variable "greeting"',
   },
   'js-component': {
     engine: 'component',
