@@ -95,25 +95,38 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     }
     get(key: string) {
       return call(
-        () => (checkKey(key), this.backend.get(key)),
+        () => {
+          checkKey(key);
+          return this.backend.get(key);
+        },
         (v) => v,
       );
     }
     set(key: string, value: Uint8Array) {
       return call(
-        () => (checkKey(key), checkValue(value), this.backend.set(key, value.slice())),
+        () => {
+          checkKey(key);
+          checkValue(value);
+          return this.backend.set(key, value.slice());
+        },
         () => undefined,
       );
     }
     delete(key: string) {
       return call(
-        () => (checkKey(key), this.backend.delete(key)),
+        () => {
+          checkKey(key);
+          return this.backend.delete(key);
+        },
         () => undefined,
       );
     }
     exists(key: string) {
       return call(
-        () => (checkKey(key), this.backend.exists(key)),
+        () => {
+          checkKey(key);
+          return this.backend.exists(key);
+        },
         (v) => v,
       );
     }
@@ -139,7 +152,10 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     }
     static new(bucket: Bucket, key: string) {
       return call(
-        () => (checkKey(key), bucket.backend.get(key)),
+        () => {
+          checkKey(key);
+          return bucket.backend.get(key);
+        },
         (seen) => new Cas(bucket, key, seen),
       );
     }
@@ -167,28 +183,45 @@ export function keyValueImports(opts: KeyValueImportOptions) {
         // 0.2.0-draft passes a u64: the top half of its range is how a guest writes a negative delta.
         const d = draft1 ? BigInt.asIntN(64, delta) : delta;
         return call(
-          () => (checkKey(key), bucket.backend.increment(key, d)),
+          () => {
+            checkKey(key);
+            return bucket.backend.increment(key, d);
+          },
           (v) => (draft1 ? BigInt.asUintN(64, v) : v),
         );
       },
       swap(cas: Cas, value: Uint8Array) {
+        // A failed swap hands back a cas holding the value now there, so the guest can retry with it.
         const r = call(
-          () => (checkValue(value), cas.bucket.backend.compareAndSwap(cas.key, cas.seen, value.slice())),
-          (swapped) => swapped,
+          () => {
+            checkValue(value);
+            const b = cas.bucket.backend;
+            const fresh = () => b.get(cas.key);
+            const swapped = b.compareAndSwap(cas.key, cas.seen, value.slice());
+            if (swapped instanceof Promise)
+              return swapped.then(async (ok) => (ok ? null : { seen: await fresh() }));
+            if (swapped) return null;
+            const now = fresh();
+            return now instanceof Promise ? now.then((seen) => ({ seen })) : { seen: now };
+          },
+          (failedWith) => failedWith,
         );
-        const toCasResult = (res: Result<boolean, KvErrorVariant>) =>
-          res.tag === 'err'
-            ? { tag: 'err', val: { tag: 'store-error', val: res.val } }
-            : res.val
-              ? OK_VOID
-              : { tag: 'err', val: { tag: 'cas-failed', val: new Cas(cas.bucket, cas.key, cas.seen) } };
+        const toCasResult = (res: Result<{ seen: Uint8Array | undefined } | null, KvErrorVariant>) => {
+          if (res.tag === 'err') return { tag: 'err', val: { tag: 'store-error', val: res.val } };
+          if (res.val === null) return OK_VOID;
+          return { tag: 'err', val: { tag: 'cas-failed', val: new Cas(cas.bucket, cas.key, res.val.seen) } };
+        };
         return r instanceof Promise ? r.then(toCasResult) : toCasResult(r);
       },
     },
     'wasi:keyvalue/batch': {
       getMany(bucket: Bucket, keys: string[]) {
         return call(
-          () => (checkBatch(keys.length), keys.forEach(checkKey), bucket.backend.getMany(keys)),
+          () => {
+            checkBatch(keys.length);
+            keys.forEach(checkKey);
+            return bucket.backend.getMany(keys);
+          },
           (values) => values.map((v, i) => (v === undefined ? undefined : [keys[i]!, v])),
         );
       },
@@ -207,7 +240,11 @@ export function keyValueImports(opts: KeyValueImportOptions) {
       },
       deleteMany(bucket: Bucket, keys: string[]) {
         return call(
-          () => (checkBatch(keys.length), keys.forEach(checkKey), bucket.backend.deleteMany(keys)),
+          () => {
+            checkBatch(keys.length);
+            keys.forEach(checkKey);
+            return bucket.backend.deleteMany(keys);
+          },
           () => undefined,
         );
       },
