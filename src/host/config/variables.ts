@@ -70,6 +70,7 @@ export function resolveVariables(app: AppManifest, opts: ResolveOptions = {}): M
 /** What one service may read: its own variables, with values. */
 export class ServiceConfig {
   readonly #values: ReadonlyMap<string, string>;
+  #environment: Readonly<Record<string, string>> | undefined;
 
   constructor(values: ReadonlyMap<string, string>) {
     this.#values = values;
@@ -93,7 +94,9 @@ export class ServiceConfig {
   }
 
   /** The variables as the guest's environment sees them: `api_key` as `API_KEY`. */
-  environment(): Record<string, string> {
-    return Object.fromEntries([...this.#values].map(([k, v]) => [k.toUpperCase(), v]));
+  environment(): Readonly<Record<string, string>> {
+    // Made once: a WAGI module asks for it on every request.
+    this.#environment ??= Object.fromEntries([...this.#values].map(([k, v]) => [k.toUpperCase(), v]));
+    return this.#environment;
   }
 }
