@@ -29,7 +29,9 @@ export interface BindingsContext {
 
 export function createServiceBindings(service: ServiceSpec, ctx: BindingsContext): ServiceBindings {
   const config = ctx.state?.config(service);
-  const keyValue = ctx.state?.keyValue(service);
+  const keyValue = ctx.state?.keyValue(service, (f) =>
+    ctx.logger.warn({ service: service.name, store: f.store, reqId: f.reqId }, `key-value: ${f.error}`),
+  );
   return {
     service: service.name,
     ...(config === undefined ? {} : { config }),

@@ -79,6 +79,9 @@ function keyValueSuite(start: () => Promise<UpProcess>) {
     const r = await get(up, '/incr/default/word');
     assert.equal(r.error, 'other');
     assert.match(String(r.detail), /not a decimal integer/);
+    const logged = await up.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('key-value:'));
+    assert.equal(logged.store, 'default');
+    assert.equal(typeof logged.reqId, 'string', 'the failure is logged with the request id');
   });
   return () => up;
 }

@@ -31,10 +31,10 @@ function other(message: string): Result<never, KvErrorVariant> {
   return { tag: 'err', val: { tag: 'other', val: message } };
 }
 
-function failed(err: unknown): Result<never, KvErrorVariant> {
-  if (err instanceof KvError) return other(err.message);
+function failedWith(err: unknown): string {
+  if (err instanceof KvError) return err.message;
   // A host failure the guest cannot act on: no detail (it could name a file or a server).
-  return other('the store failed');
+  return 'the store failed';
 }
 
 function checkKey(key: string): void {
@@ -53,8 +53,8 @@ export interface KeyValueImportOptions {
   readonly store: ServiceKeyValue | undefined;
   /** The component's versioned import names (`wasi:keyvalue/store@0.2.0-draft`), when known. */
   readonly imports?: readonly string[];
-  /** The request the instance serves now: a wait on the store ends with it. */
-  readonly ref: ScopeRef;
+  /** The request the instance serves now: a wait on the store ends with it; failures log its id. */
+  readonly ref: ScopeRef & { readonly requestId: string | undefined };
 }
 
 /** Whether the guest speaks 0.2.0-draft (u64 cursor and counters) rather than 0.2.0-draft2. */
@@ -65,9 +65,17 @@ function speaksDraft1(imports: readonly string[] | undefined): boolean {
 export function keyValueImports(opts: KeyValueImportOptions) {
   const draft1 = speaksDraft1(opts.imports);
   const ref = opts.ref;
+  /** What the guest gets for a failed call; the host logs it too (a guest may not say why it failed). */
+  const failed = (store: string, err: unknown): Result<never, KvErrorVariant> => {
+    const message = failedWith(err);
+    const cause = err instanceof KvError || !(err instanceof Error) ? '' : ` (${err.message})`;
+    opts.store?.reportFailure(store, ref.requestId, `${message}${cause}`);
+    return other(message);
+  };
 
   /** Runs a backend call; a promise is waited for within the request (deadline, client gone). */
   function call<T, U>(
+    store: string,
     fn: () => T | Promise<T>,
     map: (v: T) => U,
   ): Result<U, KvErrorVariant> | Promise<Result<U, KvErrorVariant>> {
@@ -75,12 +83,12 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     try {
       out = fn();
     } catch (err) {
-      return failed(err);
+      return failed(store, err);
     }
     if (!(out instanceof Promise)) return { tag: 'ok', val: map(out) };
     const mapped = out.then(
       (v): Result<U, KvErrorVariant> => ({ tag: 'ok', val: map(v) }),
-      (err: unknown) => failed(err),
+      (err: unknown) => failed(store, err),
     );
     // An aborted request (deadline, client gone) ends the guest's wait with the abort, not a result.
     const scope = ref.scope;
@@ -89,12 +97,15 @@ export function keyValueImports(opts: KeyValueImportOptions) {
   }
 
   class Bucket {
+    readonly name: string;
     readonly backend: KvBackend;
-    constructor(backend: KvBackend) {
+    constructor(name: string, backend: KvBackend) {
+      this.name = name;
       this.backend = backend;
     }
     get(key: string) {
       return call(
+        this.name,
         () => {
           checkKey(key);
           return this.backend.get(key);
@@ -104,6 +115,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     }
     set(key: string, value: Uint8Array) {
       return call(
+        this.name,
         () => {
           checkKey(key);
           checkValue(value);
@@ -114,6 +126,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     }
     delete(key: string) {
       return call(
+        this.name,
         () => {
           checkKey(key);
           return this.backend.delete(key);
@@ -123,6 +136,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     }
     exists(key: string) {
       return call(
+        this.name,
         () => {
           checkKey(key);
           return this.backend.exists(key);
@@ -132,6 +146,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     }
     listKeys(cursor: string | bigint | undefined) {
       return call(
+        this.name,
         () => this.backend.listKeys(cursor === undefined ? undefined : String(cursor)),
         (page) => ({
           keys: page.keys,
@@ -152,6 +167,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     }
     static new(bucket: Bucket, key: string) {
       return call(
+        bucket.name,
         () => {
           checkKey(key);
           return bucket.backend.get(key);
@@ -172,9 +188,9 @@ export function keyValueImports(opts: KeyValueImportOptions) {
         try {
           backend = opts.store?.open(identifier);
         } catch (err) {
-          return failed(err);
+          return failed(identifier, err);
         }
-        return backend === undefined ? ACCESS_DENIED : { tag: 'ok', val: new Bucket(backend) };
+        return backend === undefined ? ACCESS_DENIED : { tag: 'ok', val: new Bucket(identifier, backend) };
       },
     },
     'wasi:keyvalue/atomics': {
@@ -183,6 +199,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
         // 0.2.0-draft passes a u64: the top half of its range is how a guest writes a negative delta.
         const d = draft1 ? BigInt.asIntN(64, delta) : delta;
         return call(
+          bucket.name,
           () => {
             checkKey(key);
             return bucket.backend.increment(key, d);
@@ -193,6 +210,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
       swap(cas: Cas, value: Uint8Array) {
         // A failed swap hands back a cas holding the value now there, so the guest can retry with it.
         const r = call(
+          cas.bucket.name,
           () => {
             checkValue(value);
             const b = cas.bucket.backend;
@@ -217,6 +235,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
     'wasi:keyvalue/batch': {
       getMany(bucket: Bucket, keys: string[]) {
         return call(
+          bucket.name,
           () => {
             checkBatch(keys.length);
             keys.forEach(checkKey);
@@ -227,6 +246,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
       },
       setMany(bucket: Bucket, entries: [string, Uint8Array][]) {
         return call(
+          bucket.name,
           () => {
             checkBatch(entries.length);
             for (const [k, v] of entries) {
@@ -240,6 +260,7 @@ export function keyValueImports(opts: KeyValueImportOptions) {
       },
       deleteMany(bucket: Bucket, keys: string[]) {
         return call(
+          bucket.name,
           () => {
             checkBatch(keys.length);
             keys.forEach(checkKey);

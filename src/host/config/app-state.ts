@@ -3,7 +3,13 @@
 
 import { WasmkubeError } from '../../errors.ts';
 import type { AppManifest, ServiceSpec } from '../../manifest/index.ts';
-import { AppStores, ServiceKeyValue, storeBackend, storeUrlEnv } from '../keyvalue/stores.ts';
+import {
+  AppStores,
+  ServiceKeyValue,
+  type StoreFailureLog,
+  storeBackend,
+  storeUrlEnv,
+} from '../keyvalue/stores.ts';
 import { type ResolvedVariable, resolveVariables, ServiceConfig } from './variables.ts';
 
 export class AppState {
@@ -29,7 +35,7 @@ export class AppState {
   }
 
   /** Opens the service's stores now, so a bad backend fails start-up rather than the first request. */
-  keyValue(service: ServiceSpec): ServiceKeyValue | undefined {
+  keyValue(service: ServiceSpec, log?: StoreFailureLog): ServiceKeyValue | undefined {
     if (!service.keyValue?.length) return undefined;
     for (const store of service.keyValue) {
       const spec = storeBackend(this.#app, store);
@@ -49,7 +55,7 @@ export class AppState {
         );
       }
     }
-    return new ServiceKeyValue(service, this.stores);
+    return new ServiceKeyValue(service, this.stores, log);
   }
 
   /** A log line with every secret value replaced by `[redacted]`. */

@@ -62,14 +62,24 @@ export class AppStores {
   }
 }
 
+/** Where a failed store call is reported: the host log, with the request id. */
+export type StoreFailureLog = (failure: { store: string; reqId: string | undefined; error: string }) => void;
+
 /** What one service may open. */
 export class ServiceKeyValue {
   readonly #stores: AppStores;
   readonly #allowed: ReadonlySet<string>;
+  readonly #log: StoreFailureLog | undefined;
 
-  constructor(service: ServiceSpec, stores: AppStores) {
+  constructor(service: ServiceSpec, stores: AppStores, log?: StoreFailureLog) {
     this.#stores = stores;
     this.#allowed = new Set(service.keyValue ?? []);
+    this.#log = log;
+  }
+
+  /** Logs a store failure the guest was told about (its message never holds a value or a password). */
+  reportFailure(store: string, reqId: string | undefined, error: string): void {
+    this.#log?.({ store, reqId, error });
   }
 
   /** The store's backend, or undefined when this service did not name it. */
