@@ -128,6 +128,16 @@ export function stateEnv(ctx: RenderContext, service: ServiceSpec): Record<strin
 export function sqliteStoreWarnings(ctx: RenderContext, env: string | undefined) {
   return ctx.app.services.flatMap((s) => {
     const mode = s.kubernetes.mode;
+    if (mode === 'wasm' && (s.keyValue?.length ?? 0) > 0) {
+      return [
+        {
+          path: `services.${s.name}.keyValue${env === undefined ? '' : ` (environment ${env})`}`,
+          message:
+            'mode wasm runs the guest under a containerd shim: its key-value stores are what the shim provides (wasmkube configures none there)',
+          fix: 'configure the stores in the shim (Spin: runtime-config.toml), or use mode: container for wasmkube-managed stores',
+        },
+      ];
+    }
     if (mode === 'stateful' || mode === 'wasm') return [];
     return (s.keyValue ?? [])
       .filter((store) => storeSpec(ctx, store).backend === 'sqlite')
