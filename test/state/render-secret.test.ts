@@ -12,7 +12,7 @@ import { renderApp, renderManifests } from '../../src/k8s/index.ts';
 import { loadManifest } from '../../src/manifest/index.ts';
 import { appLayerFiles, readServiceFiles } from '../../src/oci/app-layer.ts';
 import { guestPath } from '../helpers/guests.ts';
-import { appDir, startUp } from '../helpers/host.ts';
+import { appDir, runCli, startUp } from '../helpers/host.ts';
 import { type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 const SECRET = 'render-time-secret-42';
@@ -179,5 +179,22 @@ services:
       assert.doesNotMatch(f.path, /\.env|\.wasmkube/);
       assert.ok(!Buffer.from(f.data).includes(SECRET), `${f.path} holds no secret`);
     }
+  });
+});
+
+describe('wasmkube k8s render (the CLI)', () => {
+  test('takes secret values from its environment; a missing required one fails with the fix', async () => {
+    const ok = await runCli(['k8s', 'render', dir, '--env', 'prod'], {
+      env: { WASMKUBE_VAR_API_KEY: SECRET },
+    });
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /kind: Secret/);
+    assert.ok(ok.stdout.includes(Buffer.from(SECRET).toString('base64')));
+    assert.ok(!ok.stdout.includes(SECRET), 'the value is only in the Secret, base64-encoded');
+    assert.match(ok.stdout, /name: WASMKUBE_KEYVALUE_DEFAULT_URL/);
+    const missing = await runCli(['k8s', 'render', dir], { env: { WASMKUBE_VAR_API_KEY: undefined } });
+    assert.equal(missing.code, 78);
+    assert.match(missing.stderr, /required variable 'api_key' has no value to render/);
+    assert.match(missing.stderr, /WASMKUBE_VAR_API_KEY/);
   });
 });
