@@ -14,6 +14,7 @@ import { log, ROOT } from './lib/proc.ts';
 import { runsTable, targetTable, writeDocs } from './lib/report.ts';
 import { type Results, SCHEMA_VERSION } from './lib/schema.ts';
 import { densityRows } from './rows/density.ts';
+import { keyValueRows } from './rows/keyvalue.ts';
 import { startupRows } from './rows/startup.ts';
 import { throughputRows } from './rows/throughput.ts';
 
@@ -27,15 +28,19 @@ log(
 );
 if (PROFILE) log(`bench: BENCH_PROFILE=1: CPU profiles of the host go to ${PROFILE_DIR}`);
 log('bench: building guests (cached)');
-const [tiny, echo, js, wagi] = await Promise.all([
+const [tiny, echo, js, wagi, kv] = await Promise.all([
   guestPath('hello-component'),
   guestPath('echo-component'),
   guestPath('js-component'),
   guestPath('wagi-hello'),
+  guestPath('kv-component'),
 ]);
 
 log('bench: load rows');
 const { rows: loadRows, runs } = await throughputRows({ tiny, echo, js, wagi });
+log(`bench: key-value rows (${elapsed()})`);
+const kvRows = await keyValueRows(tiny, kv);
+runs.push(...kvRows.runs);
 log(`bench: start-up rows (${elapsed()})`);
 const startRows = await startupRows(tiny);
 log(`bench: density rows (${elapsed()})`);
@@ -46,6 +51,7 @@ log(`bench: host rows done (${elapsed()})`);
 const scaling = loadRows.filter((r) => r.id.startsWith('scaling-'));
 const rows = [
   ...loadRows.filter((r) => !r.id.startsWith('scaling-')),
+  ...kvRows.rows,
   ...startRows,
   ...denseRows,
   ...scaling,

@@ -32,6 +32,8 @@ export type ErrorCode =
   | 'K8S_UNREACHABLE'
   | 'K8S_API'
   | 'K8S_ROLLOUT'
+  | 'VARIABLE_MISSING'
+  | 'KEYVALUE_BACKEND'
   | 'INTERNAL';
 
 /** Exit code and HTTP status per code; the CLI and the host read these, nothing else decides them. */
@@ -73,6 +75,10 @@ const CATALOG: Record<ErrorCode, { exit: number; status: number }> = {
   K8S_API: { exit: 70, status: 502 },
   // Applied, but workloads did not become ready in time: EX_TEMPFAIL, worth retrying.
   K8S_ROLLOUT: { exit: 75, status: 504 },
+  // A required variable has no value: EX_CONFIG.
+  VARIABLE_MISSING: { exit: 78, status: 500 },
+  // A key-value store cannot be opened (sqlite file, Redis server).
+  KEYVALUE_BACKEND: { exit: 69, status: 503 },
   INTERNAL: { exit: 70, status: 500 },
 };
 

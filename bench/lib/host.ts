@@ -37,6 +37,8 @@ export interface ServiceDef {
   readonly source: string;
   readonly routes: readonly string[];
   readonly isolation?: 'reuse' | 'fresh';
+  /** Key-value stores it may open (sqlite, under the app's temp dir). */
+  readonly keyValue?: readonly string[];
 }
 
 /** Writes wasmkube.yaml (JSON is YAML) for these services into a new temp dir and returns the dir. */
@@ -46,6 +48,7 @@ export async function writeApp(name: string, services: readonly ServiceDef[]): P
   for (const s of services) {
     const fields = [`source: ${JSON.stringify(s.source)}`, `routes: ${JSON.stringify(s.routes)}`];
     if (s.isolation) fields.push(`isolation: ${s.isolation}`);
+    if (s.keyValue) fields.push(`keyValue: ${JSON.stringify(s.keyValue)}`);
     lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
   }
   await writeFile(join(dir, 'wasmkube.yaml'), `${lines.join('\n')}\n`);

@@ -5,19 +5,36 @@
 
 import type { Logger } from 'pino';
 import type { ServiceSpec } from '../manifest/index.ts';
+import type { AppState } from './config/app-state.ts';
+import type { ServiceConfig } from './config/variables.ts';
+import type { ServiceKeyValue } from './keyvalue/stores.ts';
 import type { HostMetrics } from './metrics.ts';
 
 /** What a service may use of the host. Each field is owned by one capability module. */
 export interface ServiceBindings {
   readonly service: string;
+  /** The variables this service may read (wasi:config/store, the guest environment); see config/. */
+  readonly config?: ServiceConfig;
+  /** The key-value stores this service may open (wasi:keyvalue); see keyvalue/. */
+  readonly keyValue?: ServiceKeyValue;
 }
 
 /** What the host process offers for building a service's bindings. */
 export interface BindingsContext {
   readonly logger: Logger;
   readonly metrics: HostMetrics;
+  /** The app's variables and stores, resolved once per thread (config/app-state.ts). */
+  readonly state?: AppState;
 }
 
-export function createServiceBindings(service: ServiceSpec, _ctx: BindingsContext): ServiceBindings {
-  return { service: service.name };
+export function createServiceBindings(service: ServiceSpec, ctx: BindingsContext): ServiceBindings {
+  const config = ctx.state?.config(service);
+  const keyValue = ctx.state?.keyValue(service, (f) =>
+    ctx.logger.warn({ service: service.name, store: f.store, reqId: f.reqId }, `key-value: ${f.error}`),
+  );
+  return {
+    service: service.name,
+    ...(config === undefined ? {} : { config }),
+    ...(keyValue === undefined ? {} : { keyValue }),
+  };
 }

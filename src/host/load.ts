@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { ServiceSpec } from '../manifest/index.ts';
+import { componentWorld } from '../oci/component-world.ts';
 import type { ServiceBindings } from './bindings.ts';
 import { ComponentEngine } from './component/engine.ts';
 import { isFetchEventGuest } from './component/one-shot.ts';
@@ -185,6 +186,7 @@ export async function loadEngine(
       pools,
       events,
       bindings,
+      guestImports: componentWorld(bytes)?.imports,
     });
     // The first service with this component instantiates now, so a broken one fails at start-up; the
     // others (copies on other routes) cost nothing until their first request.

@@ -8,6 +8,7 @@ import type { AppManifest, ServiceSpec } from '../manifest/index.ts';
 import { NodeHttpServer } from './adapters/node-http.ts';
 import { HostApp } from './app.ts';
 import { createServiceBindings } from './bindings.ts';
+import { AppState } from './config/app-state.ts';
 import type { Engine } from './engine.ts';
 import { type Compiled, loadEngine } from './load.ts';
 import { LOG_BUDGET_BYTES } from './log-budget.ts';
@@ -51,6 +52,8 @@ export async function startServing(
     logger.error({ err: reason }, 'unhandled rejection (a wasmkube bug)'),
   );
   let app: HostApp | undefined;
+  // Variables and stores first: a required variable without a value stops start-up here.
+  const state = new AppState(config.manifest);
   const metrics = createMetrics(
     () => app?.memoryByService() ?? [],
     config.defaultMetrics,
@@ -61,7 +64,7 @@ export async function startServing(
     return {
       instanceCreated: () => metrics.instanceCreated(service),
       guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
-        logger.info({ service, stream, reqId, guest: true }, line),
+        logger.info({ service, stream, reqId, guest: true }, state.redact(line)),
       guestLogDropped: (lines: number, reqId: string | undefined) => {
         metrics.guestLogDropped(service, lines);
         if (warned === reqId) return;
@@ -83,7 +86,11 @@ export async function startServing(
   for (const service of config.manifest.services) {
     try {
       engines.push(
-        await loadEngine(service, events(service.name), createServiceBindings(service, { logger, metrics })),
+        await loadEngine(
+          service,
+          events(service.name),
+          createServiceBindings(service, { logger, metrics, state }),
+        ),
       );
     } catch (err) {
       const e = isWasmkubeError(err)
@@ -142,6 +149,7 @@ export async function startServing(
       server.closeAll();
       await closed;
       for (const e of engines) e.close();
+      await state.close();
       return { unfinished };
     },
   };

@@ -26,6 +26,8 @@ export type {
   Route,
   ServiceSource,
   ServiceSpec,
+  StoreSpec,
+  VariableSpec,
 } from './types.ts';
 export { API_VERSION } from './types.ts';
 export { DEFAULT_LISTEN_HOST, parseDuration, parseListen, parseSize } from './units.ts';

@@ -14,6 +14,7 @@ import {
   withFix,
 } from './kubernetes-fields.ts';
 import { ServiceKubernetesSchema } from './kubernetes-schema.ts';
+import { StoresSchema } from './state-schema.ts';
 
 const IngressSchema = z
   .strictObject({
@@ -105,6 +106,9 @@ const AppKubernetesShape = {
       }),
     )
     .meta({ description: 'RuntimeClasses of wasm-mode services; handler defaults to the name.' }),
+  keyValue: StoresSchema.meta({
+    description: 'Key-value store backends in the cluster, over the app-level keyValue (e.g. redis in prod).',
+  }),
 };
 
 export const AppKubernetesSchema = z

@@ -124,7 +124,7 @@ export async function loadManifest(pathOrDir: string): Promise<LoadedManifest> {
   const file = resolve(shown);
   const dir = dirname(file);
   const app = parseManifest(text, shown);
-  return { file, dir, app: { ...app, services: app.services.map((s) => resolvePaths(s, dir)) } };
+  return { file, dir, app: { ...app, dir, services: app.services.map((s) => resolvePaths(s, dir)) } };
 }
 
 function resolvePaths(service: ServiceSpec, dir: string): ServiceSpec {

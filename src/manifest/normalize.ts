@@ -8,6 +8,7 @@ import { parseOutboundHost } from './outbound-hosts.ts';
 import { parseRoute } from './routes.ts';
 import type { ManifestInput, ServiceInput } from './schema.ts';
 import { parseSource } from './source.ts';
+import { normalizeStores, normalizeVariables } from './state-normalize.ts';
 import type {
   AppKubernetesSettings,
   AppKubernetesSpec,
@@ -45,6 +46,8 @@ export function normalizeManifest(input: ManifestInput): AppManifest {
       .sort()
       .map((name) => normalizeService(name, input.services[name])),
     ...(input.kubernetes === undefined ? {} : { kubernetes: normalizeAppKubernetes(input) }),
+    ...(input.variables === undefined ? {} : { variables: normalizeVariables(input.variables) }),
+    ...(input.keyValue === undefined ? {} : { keyValue: normalizeStores(input.keyValue) }),
   };
 }
 
@@ -90,6 +93,8 @@ function normalizeService(name: string, input: ServiceInput): ServiceSpec {
     },
     isolation: input.isolation ?? DEFAULTS.isolation,
     kubernetes: normalizeKubernetes(input.kubernetes ?? {}),
+    ...(input.variables?.length ? { variables: [...new Set(input.variables)].sort() } : {}),
+    ...(input.keyValue?.length ? { keyValue: [...new Set(input.keyValue)].sort() } : {}),
   };
 }
 

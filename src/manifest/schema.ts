@@ -12,6 +12,13 @@ import { DNS_LABEL_PATTERN } from './names.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
 import { parseRoute } from './routes.ts';
 import { parseSource } from './source.ts';
+import {
+  ServiceStoresSchema,
+  ServiceVariablesSchema,
+  StoresSchema,
+  stateProblems,
+  VariablesSchema,
+} from './state-schema.ts';
 import { API_VERSION } from './types.ts';
 import { DURATION_PATTERN, parseDuration, parseListen, parseSize, SIZE_PATTERN } from './units.ts';
 
@@ -361,6 +368,8 @@ export const ServiceSchema = z
         default: DEFAULTS.isolation,
       }),
     kubernetes: KubernetesSchema.optional().meta({ description: 'How `wasmkube k8s` renders this service.' }),
+    variables: ServiceVariablesSchema.optional(),
+    keyValue: ServiceStoresSchema.optional(),
   })
   .superRefine((value, ctx) => {
     const output = value.build?.output;
@@ -419,8 +428,12 @@ export const ManifestSchema = z
     kubernetes: AppKubernetesSchema.optional().meta({
       description: 'App-wide settings of `wasmkube k8s render` and `wasmkube deploy`.',
     }),
+    variables: VariablesSchema.optional(),
+    keyValue: StoresSchema.optional(),
   })
   .superRefine((value, ctx) => {
+    for (const issue of stateProblems(value.variables, value.services))
+      ctx.addIssue({ code: 'custom', ...issue });
     for (const issue of environmentProblems(value.services, value.kubernetes))
       ctx.addIssue({ code: 'custom', ...issue });
   })

@@ -20,7 +20,31 @@ export interface AppManifest {
   readonly services: readonly ServiceSpec[];
   /** App-wide Kubernetes settings, only when the manifest has a `kubernetes:` block. */
   readonly kubernetes?: AppKubernetesSpec;
+  /** Declared variables, sorted by name (see src/manifest/state-schema.ts); only when declared. */
+  readonly variables?: Readonly<Record<string, VariableSpec>>;
+  /** Key-value store backends by name; a store no one configures is sqlite. Only when written. */
+  readonly keyValue?: Readonly<Record<string, StoreSpec>>;
+  /** Absolute folder of wasmkube.yaml (for `.env` and `.wasmkube/state`); set by loadManifest. */
+  readonly dir?: string;
 }
+
+export interface VariableSpec {
+  readonly default?: string;
+  /** @default false */
+  readonly required: boolean;
+  /** @default false */
+  readonly secret: boolean;
+  /** k8s render reads the value from this existing Secret. */
+  readonly secretRef?: { readonly name: string; readonly key: string };
+}
+
+export type StoreSpec =
+  | { readonly backend: 'sqlite' }
+  | {
+      readonly backend: 'redis';
+      /** A URL, or (Kubernetes) a key of an existing Secret holding it. */
+      readonly url: string | { readonly secret: string; readonly key: string };
+    };
 
 /** App-wide Kubernetes settings as written (the renderer applies their defaults). */
 export type AppKubernetesSettings = Omit<AppKubernetesInput, 'environments'>;
@@ -167,6 +191,10 @@ export interface ServiceSpec {
   /** @default 'auto' */
   readonly isolation: Isolation;
   readonly kubernetes: KubernetesSpec;
+  /** App variables this service may read, sorted; only when it names any. @default [] */
+  readonly variables?: readonly string[];
+  /** Key-value stores this service may open, sorted; only when it names any. @default [] */
+  readonly keyValue?: readonly string[];
 }
 
 /** A manifest read from disk. */

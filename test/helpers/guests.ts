@@ -10,7 +10,10 @@ export type GuestName =
   | 'counter-component'
   | 'echo-component'
   | 'chatty-component'
+  | 'kv-component'
+  | 'kv-draft-component'
   | 'js-component'
+  | 'js-state'
   | 'wagi-hello'
   | 'wagi-test'
   | 'wagi-hostile'
@@ -49,6 +52,27 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     spec: { kind: 'wat', source: root('guests/wat/chatty-component.wat'), witDir: WIT },
     description: 'writes 4 MiB of 64-byte lines to stderr per request, then 200 "chatty\\n" (log budget)',
   },
+  'kv-component': {
+    engine: 'component',
+    spec: {
+      kind: 'wat',
+      source: root('guests/wat/kv-component.wat'),
+      witDir: WIT,
+      world: 'wasmkube:guests/http-kv-minimal@0.1.0',
+    },
+    description: 'hello plus a wasi:keyvalue get and set of "counter" in store "default" per request',
+  },
+  'kv-draft-component': {
+    engine: 'component',
+    spec: {
+      kind: 'wat',
+      source: root('guests/wat/kv-draft-component.wat'),
+      witDir: WIT,
+      world: 'wasmkube:guests/http-kv-draft@0.1.0',
+    },
+    description:
+      'wasi:config 0.2.0-rc.1 + wasi:keyvalue 0.2.0-draft: increments "hits" in store "default", answers the variable "greeting"',
+  },
   'js-component': {
     engine: 'component',
     spec: {
@@ -59,6 +83,17 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     },
     description:
       'componentize-js guest: /hello /echo /headers /env /loop /trap /grow?mb=N /log /status/NNN /stream?chunks=N',
+  },
+  'js-state': {
+    engine: 'component',
+    spec: {
+      kind: 'js',
+      source: root('guests/js/js-state.js'),
+      witDir: WIT,
+      world: 'wasmkube:guests/http-state@0.1.0',
+    },
+    description:
+      'componentize-js guest of wasi:config + wasi:keyvalue (Spin versions): /config[/NAME] /env /log/NAME /get|set|delete|exists|incr|cas|batch|getset/STORE/KEY /keys/STORE',
   },
   'wagi-hello': {
     engine: 'wagi',

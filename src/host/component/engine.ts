@@ -6,6 +6,7 @@ import { isWasmkubeError, WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
 import type { ServiceBindings } from '../bindings.ts';
 import type { BodyReader } from '../body.ts';
+import { guestEnvironment } from '../config/app-state.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { DeadlineExceeded, FUEL } from '../guard.ts';
@@ -13,8 +14,10 @@ import { BudgetedLog, LogBudget } from '../log-budget.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
+import { configImports } from './config.ts';
 import { type HttpState, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
 import { ioImports, type WaitScope } from './io.ts';
+import { keyValueImports } from './keyvalue.ts';
 import { ONE_SHOT_MESSAGE } from './one-shot.ts';
 import { InstanceSnapshot } from './snapshot.ts';
 import type { GlueInstantiate } from './transpile.ts';
@@ -60,6 +63,8 @@ export interface ComponentEngineOptions {
   readonly events: EngineEvents;
   /** What the host gives this service beyond the request (see bindings.ts). */
   readonly bindings?: ServiceBindings;
+  /** The component's versioned import names, where interface versions differ in shape (wasi:keyvalue). */
+  readonly guestImports?: readonly string[];
 }
 
 /** The request itself failed (body over the limit, client gone): that, not the guest, is the error. */
@@ -148,9 +153,20 @@ export class ComponentEngine implements Engine {
       ...ioImports(),
       ...httpImports(state),
       ...baseImports(
-        { env: service.env, args: [service.name], stdout: stdout.sink, stderr: stderr.sink },
+        {
+          env: guestEnvironment(service, this.#opts.bindings?.config),
+          args: [service.name],
+          stdout: stdout.sink,
+          stderr: stderr.sink,
+        },
         state,
       ),
+      ...configImports(this.#opts.bindings?.config),
+      ...keyValueImports({
+        store: this.#opts.bindings?.keyValue,
+        imports: this.#opts.guestImports,
+        ref: state,
+      }),
     };
     const exports: GuestExports = await this.#opts.instantiate(
       (name) => {

@@ -8,10 +8,11 @@ import { pathToFileURL } from 'node:url';
 import { WasmkubeError } from '../../errors.ts';
 import { cacheDir } from '../cache-dir.ts';
 import { BLOCKING_IMPORTS } from './io.ts';
+import { KEYVALUE_ASYNC_IMPORTS } from './keyvalue.ts';
 import { leanGlue } from './lean-glue.ts';
 
 /** Bump when the options below or the post-processing change, so old cache entries are not reused. */
-const GLUE_VERSION = 'jco-transpile-0.1.1-lean-6';
+const GLUE_VERSION = 'jco-transpile-0.1.1-lean-7';
 
 export interface TranspiledComponent {
   readonly digest: string;
@@ -72,7 +73,7 @@ async function transpileFresh(bytes: Uint8Array, source: string): Promise<Map<st
       // JSPI: the blocking wasi:io calls suspend the guest while the host waits for the socket, so
       // bodies stream in both directions without blocking the thread.
       asyncMode: 'jspi',
-      asyncImports: BLOCKING_IMPORTS,
+      asyncImports: [...BLOCKING_IMPORTS, ...KEYVALUE_ASYNC_IMPORTS],
       asyncExports: ['wasi:http/incoming-handler#handle'],
       noTypescript: true,
       // Every core module stays a separate file so the host can instrument and compile it once.

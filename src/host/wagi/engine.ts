@@ -6,6 +6,7 @@ import type { ServiceSpec } from '../../manifest/index.ts';
 import type { ServiceBindings } from '../bindings.ts';
 import { BodyWriter, concatBytes } from '../body.ts';
 import { InstanceSnapshot } from '../component/snapshot.ts';
+import { guestEnvironment } from '../config/app-state.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { enterGuest, leaveGuest } from '../guard.ts';
@@ -72,7 +73,7 @@ export class WagiEngine implements Engine {
     const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
     const io: Preview1Options = {
       args: [this.service.name, ...(query ? query.split('&').map(safeDecode) : [])],
-      env: () => cgiEnvironment(req, this.service.env, stdin.length),
+      env: () => cgiEnvironment(req, guestEnvironment(this.service, this.bindings.config), stdin.length),
       stdin,
       stdout: (c) => {
         // CGI output is held until the guest exits: bounded like the guest's own memory.

@@ -20,6 +20,7 @@ import { runtimeClasses } from './runtime-class.ts';
 import { services } from './service.ts';
 import { serviceMonitor } from './service-monitor.ts';
 import { statefulSet } from './statefulset.ts';
+import { variableObjects } from './variables.ts';
 
 function renderService(ctx: RenderContext, service: ServiceSpec): KubeObject[] {
   const mode = service.kubernetes.mode;
@@ -41,6 +42,7 @@ export function renderObjects(ctx: RenderContext): KubeObject[] {
   return sortObjects([
     ...namespace(ctx),
     ...runtimeClasses(ctx),
+    ...variableObjects(ctx),
     ...ctx.app.services.flatMap((s) => renderService(ctx, s)),
     ...ingress(ctx),
     ...httpRoute(ctx),

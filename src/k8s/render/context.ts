@@ -23,6 +23,8 @@ export interface RenderOptions {
   readonly env?: string;
   /** Namespace of every object; overrides `kubernetes.namespace`. @default the app name */
   readonly namespace?: string;
+  /** Where variable values come from at render time (WASMKUBE_VAR_NAME). @default process.env */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface RenderContext {
@@ -40,6 +42,8 @@ export interface RenderContext {
   readonly wasmImages: Readonly<Record<string, string>>;
   /** The port the host (or the Wasm shim) listens on in every pod. */
   readonly port: number;
+  /** Render-time environment: the values of variables (see render/variables.ts). */
+  readonly environment: Readonly<Record<string, string | undefined>>;
 }
 
 export const POD_PORT = 8080;
@@ -107,6 +111,7 @@ export function renderContext(app: AppManifest, opts: RenderOptions = {}): Rende
     containerImage: refs.container,
     wasmImages: refs.wasm,
     port: POD_PORT,
+    environment: opts.environment ?? process.env,
   };
 }
 

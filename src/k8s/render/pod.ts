@@ -4,6 +4,7 @@
 import type { KubernetesSpec, ServiceSpec } from '../../manifest/index.ts';
 import { selectorLabels, serviceLabels, TRACK_LABEL } from '../labels.ts';
 import type { RenderContext } from './context.ts';
+import { stateEnv } from './variables.ts';
 
 /** A non-root user that exists in no base image: runAsNonRoot needs a number to check. */
 export const POD_USER = 65532;
@@ -152,6 +153,7 @@ export function serviceContainer(
             ? { secretKeyRef: { key: ref.key, name: ref.secret } }
             : { configMapKeyRef: { key: ref.key, name: ref.configMap } },
       })),
+    ...stateEnv(ctx, service),
     ...((tpl.env ?? []) as Record<string, unknown>[]),
   ];
   const envFrom = (spec.envFrom ?? []).map((ref) =>

@@ -4,6 +4,7 @@
 import type { ServiceSpec } from '../../manifest/index.ts';
 import type { RenderContext } from './context.ts';
 import { quantityValue, resources } from './pod.ts';
+import { sqliteStoreWarnings } from './variables.ts';
 
 /** The least memory limit a pod running the Node.js host gets without a warning. */
 export const HOST_MEMORY_FLOOR = '256Mi';
@@ -33,7 +34,7 @@ function hostMemory(service: ServiceSpec, env: string | undefined): RenderWarnin
 
 /** Warnings for the services of a render context (`env`: the environment it was made with). */
 export function renderWarnings(ctx: RenderContext, env?: string): RenderWarning[] {
-  return ctx.app.services.flatMap((s) => hostMemory(s, env));
+  return [...ctx.app.services.flatMap((s) => hostMemory(s, env)), ...sqliteStoreWarnings(ctx, env)];
 }
 
 export function formatWarning(w: RenderWarning): string {
