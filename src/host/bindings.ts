@@ -5,11 +5,15 @@
 
 import type { Logger } from 'pino';
 import type { ServiceSpec } from '../manifest/index.ts';
+import { filesFor } from './files/bindings.ts';
+import { type FilesGrant, NO_FILES } from './files/grant.ts';
 import type { HostMetrics } from './metrics.ts';
 
 /** What a service may use of the host. Each field is owned by one capability module. */
 export interface ServiceBindings {
   readonly service: string;
+  /** The service's /data and read-only files, preopened for the guest (files/grant.ts). */
+  readonly files?: FilesGrant;
 }
 
 /** What the host process offers for building a service's bindings. */
@@ -19,5 +23,13 @@ export interface BindingsContext {
 }
 
 export function createServiceBindings(service: ServiceSpec, _ctx: BindingsContext): ServiceBindings {
-  return { service: service.name };
+  return {
+    service: service.name,
+    files: filesFor(service),
+  };
+}
+
+/** The files of a service's bindings (none when it declares none). */
+export function bindingsFiles(b: ServiceBindings | undefined): FilesGrant {
+  return b?.files ?? NO_FILES;
 }

@@ -2,6 +2,7 @@
 // Pure and total: the schema has already rejected everything these conversions could fail on.
 
 import { DEFAULTS } from './defaults.ts';
+import { normalizeFiles } from './files.ts';
 import { environmentService, environmentSettings } from './kubernetes-merge.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
 import { parseRoute } from './routes.ts';
@@ -61,6 +62,7 @@ function normalizeAppKubernetes(input: ManifestInput): AppKubernetesSpec {
 
 function normalizeService(name: string, input: ServiceInput): ServiceSpec {
   const limits = input.limits ?? {};
+  const files = normalizeFiles(name, input.data, input.files);
   return {
     name,
     source: parseSource(input.source),
@@ -84,6 +86,7 @@ function normalizeService(name: string, input: ServiceInput): ServiceSpec {
     },
     isolation: input.isolation ?? DEFAULTS.isolation,
     kubernetes: normalizeKubernetes(input.kubernetes ?? {}),
+    ...(files === undefined ? {} : { files }),
   };
 }
 
