@@ -65,10 +65,14 @@ export interface OpenOptions {
   readonly read?: boolean;
   readonly write?: boolean;
   readonly append?: boolean;
+  /** A directory opens (read-only) even when write was asked for: preview1's rights are caps. */
+  readonly directoryAnyway?: boolean;
 }
 
 /** A time to set: now, a time in ns since the epoch, or left as it is. */
 export type NewTime = 'now' | bigint | undefined;
+
+const DIR_OPEN = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
 type BigStats = ReturnType<typeof fstatSync> & { ino: bigint; dev: bigint };
 
@@ -356,10 +360,11 @@ export class DirHandle {
         writableFrame(src.parent);
         writableFrame(dst.parent);
         if (src.parent.dir !== dst.parent.dir) throw new FsError('cross-device');
-        if (src.trailingSlash || dst.trailingSlash) throw new FsError('not-directory');
         const from = at(src.parent.fd, src.leaf);
         const s = bigStat(from);
         if (s.type === 'directory') throw new FsError('not-permitted');
+        if (dst.trailingSlash) throw new FsError('no-entry');
+        if (src.trailingSlash) throw new FsError('not-directory');
         linkSync(from, at(dst.parent.fd, dst.leaf));
         this.grant.ownLinks.add(`${s.dev}:${s.ino}`);
       } catch (err) {
@@ -382,6 +387,8 @@ export class DirHandle {
   openAt(path: string, opts: OpenOptions): DirHandle | FileHandle {
     return withResolved(this.resolve(path, opts.followSymlinks), (r) => {
       const writes = opts.write || opts.append || opts.truncate;
+      // Refusing a directory for write rights alone: only when the caller says so.
+      const dirWrites = opts.directoryAnyway ? opts.truncate : writes;
       if (r.parent.kind === 'virtual') {
         const child = r.leaf === null ? r.parent.node : r.parent.node.children.get(r.leaf);
         if (child === undefined) throw new FsError(opts.create ? 'read-only' : 'no-entry');
@@ -391,7 +398,7 @@ export class DirHandle {
           if (writes) throw new FsError('read-only');
           return openFile(this.grant, child);
         }
-        if (writes) throw new FsError('is-directory');
+        if (dirWrites) throw new FsError('is-directory');
         if (child.kind === 'virtual') return new DirHandle(this.grant, this.preopen, r.path, child);
         return new DirHandle(this.grant, this.preopen, r.path, {
           fd: openSync(at(child.fd, '.'), 'r'),
@@ -401,7 +408,7 @@ export class DirHandle {
       const dir = r.parent.dir;
       if (r.leaf === null) {
         if (opts.create && opts.exclusive) throw new FsError('exist');
-        if (writes) throw new FsError('is-directory');
+        if (dirWrites) throw new FsError('is-directory');
         return new DirHandle(this.grant, this.preopen, r.path, {
           fd: openSync(at(r.parent.fd, '.'), 'r'),
           readOnly: dir.readOnly,
@@ -428,6 +435,10 @@ export class DirHandle {
         fd = openSync(at(r.parent.fd, r.leaf), flags, 0o644);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EISDIR' && opts.directoryAnyway && !opts.truncate) {
+          const d = openSync(at(r.parent.fd, r.leaf), DIR_OPEN);
+          return new DirHandle(this.grant, this.preopen, r.path, { fd: d, readOnly: dir.readOnly });
+        }
         const s = lstatSync(at(r.parent.fd, r.leaf), { throwIfNoEntry: false });
         // O_NOFOLLOW on a symlink: ELOOP, or ENOTDIR when a directory was asked for.
         if (code === 'ELOOP' || (code === 'ENOTDIR' && s?.isSymbolicLink())) {

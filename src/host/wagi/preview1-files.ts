@@ -17,8 +17,12 @@ const EOVERFLOW = 61;
 
 /** Open descriptors per instance: a guest that leaks them gets EMFILE, not the host's fds. */
 const MAX_OPEN = 256;
-/** All rights preview1 defines: wasmkube checks access on the open file, not through rights. */
-const ALL_RIGHTS = (1n << 29n) - 1n;
+const ENOTCAPABLE = 76;
+const bits = (...b: number[]) => b.reduce((a, n) => a | (1n << BigInt(n)), 0n);
+/** The rights preview1 reports (as wasmtime does): access itself is checked on the open file. */
+const FILE_RIGHTS = bits(0, 1, 2, 3, 4, 5, 6, 7, 8, 21, 22, 23, 27);
+const DIR_RIGHTS = bits(0, 3, 4, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 23, 24, 25, 26);
+const WRITE_RIGHTS = bits(6, 8, 22);
 const RIGHT_FD_READ = 1n << 1n;
 const RIGHT_FD_READDIR = 1n << 14n;
 const RIGHT_FD_WRITE = 1n << 6n;
@@ -41,7 +45,22 @@ interface Memory {
   bytes(): Uint8Array;
 }
 
-type Entry = { handle: DirHandle | FileHandle; preopen?: string };
+interface Entry {
+  readonly handle: DirHandle | FileHandle;
+  readonly preopen?: string;
+  base: bigint;
+  inheriting: bigint;
+  /** fdflags besides append (dsync, rsync, sync), reported as given. */
+  flags?: number;
+}
+
+function rightsOf(h: DirHandle | FileHandle): bigint {
+  if (h.kind === 'dir') return DIR_RIGHTS;
+  let r = FILE_RIGHTS;
+  if (!h.writable) r &= ~WRITE_RIGHTS;
+  if (!h.readable) r &= ~RIGHT_FD_READ;
+  return r;
+}
 
 const debug = process.env.WASMKUBE_FS_DEBUG !== undefined;
 
@@ -66,7 +85,12 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
   const table = new Map<number, Entry>();
   const openPreopens = () => {
     grant.preopens.forEach((p, i) => {
-      table.set(3 + i, { handle: DirHandle.forPreopen(grant, p), preopen: p.guestPath });
+      table.set(3 + i, {
+        handle: DirHandle.forPreopen(grant, p),
+        preopen: p.guestPath,
+        base: DIR_RIGHTS,
+        inheriting: DIR_RIGHTS | FILE_RIGHTS,
+      });
     });
   };
   openPreopens();
@@ -121,8 +145,10 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
     write: boolean,
   ) =>
     guard(() => {
-      const h = get(fd).handle;
+      const e = get(fd);
+      const h = e.handle;
       if (h.kind === 'dir') return write ? EBADF : EISDIR;
+      if ((e.base & (write ? RIGHT_FD_WRITE : RIGHT_FD_READ)) === 0n) return EBADF;
       const dv = mem.view();
       let total = 0;
       let at = offset === null ? null : Number(offset);
@@ -140,10 +166,17 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
       return ESUCCESS;
     });
   /** The new fd, or -1 when the guest holds too many (the handle is closed). */
-  const add = (handle: DirHandle | FileHandle): number => {
+  const add = (handle: DirHandle | FileHandle, requested: bigint, inheriting: bigint): number => {
     const fd = firstFree();
     if (fd === -1) handle.close();
-    else table.set(fd, { handle });
+    else {
+      const own = rightsOf(handle);
+      table.set(fd, {
+        handle,
+        base: own & requested,
+        inheriting: handle.kind === 'dir' ? inheriting & (DIR_RIGHTS | FILE_RIGHTS) : 0n,
+      });
+    }
     return fd;
   };
 
@@ -167,12 +200,13 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
       }),
     fd_fdstat_get: (fd: number, out: number) =>
       guard(() => {
-        const h = get(fd).handle;
+        const e = get(fd);
+        const h = e.handle;
         const dv = mem.view();
         dv.setUint8(out, h.kind === 'dir' ? 3 : 4);
-        dv.setUint16(out + 2, h.kind === 'file' && h.append ? 1 : 0, true);
-        dv.setBigUint64(out + 8, ALL_RIGHTS, true);
-        dv.setBigUint64(out + 16, ALL_RIGHTS, true);
+        dv.setUint16(out + 2, (h.kind === 'file' && h.append ? 1 : 0) | (e.flags ?? 0), true);
+        dv.setBigUint64(out + 8, e.base, true);
+        dv.setBigUint64(out + 16, e.inheriting, true);
         return ESUCCESS;
       }),
     fd_fdstat_set_flags: (fd: number, flags: number) =>
@@ -181,9 +215,13 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
         if (h.kind === 'file') h.append = (flags & 1) !== 0;
         return ESUCCESS;
       }),
-    fd_fdstat_set_rights: (fd: number) =>
+    fd_fdstat_set_rights: (fd: number, base: bigint, inheriting: bigint) =>
       guard(() => {
-        get(fd);
+        const e = get(fd);
+        // Rights only ever shrink.
+        if ((base & ~e.base) !== 0n || (inheriting & ~e.inheriting) !== 0n) return ENOTCAPABLE;
+        e.base = base;
+        e.inheriting = inheriting;
         return ESUCCESS;
       }),
     fd_filestat_get: (fd: number, out: number) =>
@@ -193,6 +231,7 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
       }),
     fd_filestat_set_size: (fd: number, size: bigint) =>
       guard(() => {
+        if ((get(fd).base & RIGHT_FD_FILESTAT_SET_SIZE) === 0n && get(fd).handle.kind === 'file') return EBADF;
         file(fd).setSize(size);
         return ESUCCESS;
       }),
@@ -304,12 +343,13 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
       len: number,
       oflags: number,
       rights: bigint,
-      _inheriting: bigint,
+      inheriting: bigint,
       fdflags: number,
       out: number,
     ) =>
       guard(() => {
         const d = dir(fd);
+        const wants = rights & get(fd).inheriting;
         const wantsWrite =
           (rights & (RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE)) !== 0n ||
           (fdflags & 1) !== 0;
@@ -324,14 +364,17 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
           truncate: (oflags & 8) !== 0,
           read: wantsRead,
           write: wantsWrite && !directory,
+          // Write rights on a directory are a cap, not a request: it still opens (read-only).
+          directoryAnyway: true,
           append: (fdflags & 1) !== 0,
         });
         if (directory && handle.kind !== 'dir') {
           handle.close();
           return ENOTDIR;
         }
-        const opened = add(handle);
+        const opened = add(handle, rights, inheriting);
         if (opened === -1) return EMFILE;
+        if (handle.kind === 'file') table.get(opened)!.flags = fdflags & (2 | 8 | 16);
         mem.view().setUint32(out, opened, true);
         return ESUCCESS;
       }),
