@@ -231,7 +231,8 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
       }),
     fd_filestat_set_size: (fd: number, size: bigint) =>
       guard(() => {
-        if ((get(fd).base & RIGHT_FD_FILESTAT_SET_SIZE) === 0n && get(fd).handle.kind === 'file') return EBADF;
+        if ((get(fd).base & RIGHT_FD_FILESTAT_SET_SIZE) === 0n && get(fd).handle.kind === 'file')
+          return EBADF;
         file(fd).setSize(size);
         return ESUCCESS;
       }),
