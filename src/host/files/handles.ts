@@ -427,7 +427,7 @@ export class DirHandle {
       if (opts.create && !dir.readOnly) flags |= constants.O_CREAT;
       if (opts.exclusive && opts.create) flags |= constants.O_EXCL;
       if (opts.truncate) flags |= constants.O_TRUNC;
-      if (opts.append) flags |= constants.O_APPEND;
+      // Append is the handle's, not the fd's (O_APPEND would also move pwrite): see FileHandle.write.
       const rw = opts.write || opts.append;
       flags |= rw ? (opts.read ? constants.O_RDWR : constants.O_WRONLY) : constants.O_RDONLY;
       let fd: number;
@@ -529,8 +529,9 @@ export class FileHandle {
     if (!this.writable) throw new FsError(this.readOnly ? 'read-only' : 'bad-descriptor');
     try {
       if (offset === null && this.append) {
-        const n = writeSync(this.fd, from, 0, from.length, null);
-        this.position = Number(this.stat().size);
+        const end = Number(this.stat().size);
+        const n = writeSync(this.fd, from, 0, from.length, end);
+        this.position = end + n;
         return n;
       }
       const n = writeSync(this.fd, from, 0, from.length, offset ?? this.position);

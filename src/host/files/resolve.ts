@@ -81,9 +81,17 @@ export function resolvePath(
   };
   const trailingSlash = path.endsWith('/') && path.replace(/\/+$/, '') !== '';
   // Work list, in reverse: symlink targets are pushed on the end.
-  const todo = [...base, ...path.split('/')].reverse();
+  const todo = path.split('/').reverse();
   let links = 0;
   try {
+    // The descriptor's own directory first: it is the capability, so `..` stops there, not at the preopen.
+    for (const name of base) {
+      const next = enter(stack[stack.length - 1]!, name);
+      if (next === null || 'symlink' in next || 'file' in next) throw new FsError('no-entry');
+      stack.push(next);
+      names.push(name);
+    }
+    const floor = stack.length;
     for (;;) {
       // Skip empty and `.` components, and find whether the next real one is the last.
       while (todo.length > 0 && (todo[todo.length - 1] === '' || todo[todo.length - 1] === '.')) todo.pop();
@@ -91,7 +99,7 @@ export function resolvePath(
       if (name === undefined) {
         // The path names a directory (the preopen itself, `.`, `x/..`).
         const parent = stack.pop()!;
-        const leaf = names.pop() ?? null;
+        const leaf = stack.length === 0 ? null : (names.pop() ?? null);
         if (leaf === null) {
           stack.push(parent);
           return { parent, leaf: null, trailingSlash: false, path: [], release };
@@ -102,7 +110,7 @@ export function resolvePath(
         return { parent: up, leaf, trailingSlash: false, path: [...names, leaf], release };
       }
       if (name === '..') {
-        if (stack.length === 1) throw new FsError('not-permitted', "'..' leads out of the preopen");
+        if (stack.length === floor) throw new FsError('not-permitted', "'..' leads out of the directory");
         const top = stack.pop()!;
         if (top.kind === 'host' && top.owned) closeSync(top.fd);
         names.pop();

@@ -364,9 +364,9 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
           exclusive: (oflags & 4) !== 0,
           truncate: (oflags & 8) !== 0,
           read: wantsRead,
-          write: wantsWrite && !directory,
-          // Write rights on a directory are a cap, not a request: it still opens (read-only).
-          directoryAnyway: true,
+          write: wantsWrite,
+          // Without O_DIRECTORY, write rights on a directory are a cap, not a request: it opens.
+          directoryAnyway: !directory,
           append: (fdflags & 1) !== 0,
         });
         if (directory && handle.kind !== 'dir') {
