@@ -350,7 +350,6 @@ export function createFileCalls(grant: FilesGrant, mem: Memory) {
     ) =>
       guard(() => {
         const d = dir(fd);
-        const wants = rights & get(fd).inheriting;
         const wantsWrite =
           (rights & (RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE)) !== 0n ||
           (fdflags & 1) !== 0;
