@@ -4,7 +4,7 @@
 
 import { isWasmkubeError, WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
-import type { ServiceBindings } from '../bindings.ts';
+import { bindingsFiles, type ServiceBindings } from '../bindings.ts';
 import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
@@ -13,6 +13,7 @@ import { LineSplitter } from '../line-splitter.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
+import { filesystemImports } from './filesystem.ts';
 import { type HttpState, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
 import { ioImports, type WaitScope } from './io.ts';
 import { InstanceSnapshot } from './snapshot.ts';
@@ -123,6 +124,8 @@ export class ComponentEngine implements Engine {
         { env: service.env, args: [service.name], stdout: stdout.sink, stderr: stderr.sink },
         state,
       ),
+      // The service's /data and read-only files (none unless it declares them).
+      ...filesystemImports(bindingsFiles(this.#opts.bindings)),
     };
     const exports: GuestExports = await this.#opts.instantiate(
       (name) => {
