@@ -33,7 +33,9 @@ services:
     const dep = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web');
     const podSpec = dep.spec.template.spec;
     assert.ok(podSpec.volumes.some((v: any) => v.name === 'data' && v.emptyDir));
-    assert.ok(podSpec.containers[0].volumeMounts.some((m: any) => m.name === 'data' && m.mountPath === '/data'));
+    assert.ok(
+      podSpec.containers[0].volumeMounts.some((m: any) => m.name === 'data' && m.mountPath === '/data'),
+    );
 
     // The pod's command, with the app folder for /app and a temp folder for the volume.
     const volume = await mkdtemp(join(tmpdir(), 'wasmkube-volume-'));
@@ -42,7 +44,10 @@ services:
     args.splice(listen, 2);
     const up = await startUp(args, { env: { WASMKUBE_DATA_DIR: volume } });
     try {
-      const res = await fetch(`${up.url}/inv/write?/data/stock.json`, { method: 'POST', body: '{"apples":3}' });
+      const res = await fetch(`${up.url}/inv/write?/data/stock.json`, {
+        method: 'POST',
+        body: '{"apples":3}',
+      });
       assert.equal(await res.text(), 'written\n');
       assert.equal(await readFile(join(volume, 'stock.json'), 'utf8'), '{"apples":3}');
       assert.equal((await fetch(`${up.url}/web/count`)).status, 404, 'the pod serves its own service only');

@@ -10,6 +10,13 @@ import { InputStream, IoError, type OutputSink, OutputStream } from './io.ts';
 
 /** The most bytes one read call makes the host allocate. */
 const MAX_READ = 1 << 20;
+/** Descriptors one instance may hold: a guest that never drops them runs out, not the host's fds. */
+const MAX_OPEN = 256;
+
+/** How many descriptors an instance holds now. */
+interface Budget {
+  open: number;
+}
 
 type Datetime = { seconds: bigint; nanoseconds: number };
 type NewTimestamp = { tag: 'no-change' } | { tag: 'now' } | { tag: 'timestamp'; val: Datetime };
@@ -111,10 +118,14 @@ function fileSink(file: FileHandle, offset: number | 'append'): OutputSink {
 export class Descriptor {
   readonly #h: DirHandle | FileHandle;
   readonly #flags: DescriptorFlags;
+  readonly #budget: Budget;
+  #dropped = false;
 
-  constructor(handle: DirHandle | FileHandle, flags: DescriptorFlags) {
+  constructor(handle: DirHandle | FileHandle, flags: DescriptorFlags, budget: Budget) {
     this.#h = handle;
     this.#flags = flags;
+    this.#budget = budget;
+    budget.open++;
   }
 
   #dir(): DirHandle {
@@ -221,6 +232,8 @@ export class Descriptor {
   openAt(flags: PathFlags, path: string, open: OpenFlags, descFlags: DescriptorFlags): Descriptor {
     return call(() => {
       const dir = this.#dir();
+      if (this.#budget.open >= MAX_OPEN)
+        throw new FsError('insufficient-memory', 'too many open descriptors');
       // A write in a read-only place is answered `read-only` by openAt itself.
       const h = dir.openAt(path, {
         followSymlinks: flags.symlinkFollow === true,
@@ -235,12 +248,12 @@ export class Descriptor {
         h.close();
         throw new FsError('not-directory');
       }
-      return new Descriptor(h, {
-        ...descFlags,
-        ...(h.kind === 'dir'
-          ? { mutateDirectory: !h.readOnly && this.#flags.mutateDirectory !== false }
-          : {}),
-      });
+      const mutate = h.kind === 'dir' && !h.readOnly && this.#flags.mutateDirectory !== false;
+      return new Descriptor(
+        h,
+        { ...descFlags, ...(h.kind === 'dir' ? { mutateDirectory: mutate } : {}) },
+        this.#budget,
+      );
     });
   }
 
@@ -290,6 +303,9 @@ export class Descriptor {
 
   /** jco calls this when the guest drops the descriptor. */
   [Symbol.dispose](): void {
+    if (this.#dropped) return;
+    this.#dropped = true;
+    this.#budget.open--;
     this.#h.close();
   }
 }
@@ -312,15 +328,16 @@ export class DirectoryEntryStream {
 
 /** The wasi:filesystem imports for one instance: its preopens, opened afresh for each get-directories. */
 export function filesystemImports(grant: FilesGrant) {
+  const budget: Budget = { open: 0 };
   return {
     'wasi:filesystem/preopens': {
       getDirectories: (): [Descriptor, string][] =>
         grant.preopens.map((p) => {
           const dir = DirHandle.forPreopen(grant, p);
-          return [new Descriptor(dir, { read: true, mutateDirectory: !dir.readOnly }), p.guestPath] as [
-            Descriptor,
-            string,
-          ];
+          return [
+            new Descriptor(dir, { read: true, mutateDirectory: !dir.readOnly }, budget),
+            p.guestPath,
+          ] as [Descriptor, string];
         }),
     },
     'wasi:filesystem/types': {
