@@ -101,15 +101,20 @@ function fileReader(file: FileHandle, offset: number) {
 
 function fileSink(file: FileHandle, offset: number | 'append'): OutputSink {
   let at = offset;
+  let failed = false;
   return {
     write(bytes: Uint8Array) {
-      if (at === 'append') {
-        file.write(bytes, Number(file.stat().size));
-        return;
+      // A failed write (disk full, say) closes the stream: the guest's next call gets `closed`, no trap.
+      try {
+        if (at === 'append') file.write(bytes, Number(file.stat().size));
+        else at += file.write(bytes, at);
+      } catch {
+        failed = true;
       }
-      at += file.write(bytes, at);
     },
-    failed: false,
+    get failed() {
+      return failed;
+    },
     capacity: 1 << 20,
     drained: () => Promise.resolve(),
   };
