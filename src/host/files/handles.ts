@@ -22,7 +22,6 @@ import {
   rmdirSync,
   symlinkSync,
   unlinkSync,
-  utimesSync,
   writeSync,
 } from 'node:fs';
 import { FsError, toFsError } from './errors.ts';
@@ -269,8 +268,8 @@ export class DirHandle {
       const s = bigStat(p);
       const a = toTimeSec(atim, s.atimNs);
       const m = toTimeSec(mtim, s.mtimNs);
-      if (s.type === 'symbolic-link') lutimesSync(p, a, m);
-      else utimesSync(p, a, m);
+      // Never utimes: the kernel would follow a symlink swapped in since the lookup (ours resolved them).
+      lutimesSync(p, a, m);
     });
   }
 
