@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { isWasmkubeError } from '../../src/errors.ts';
+import { filesFor } from '../../src/host/files/bindings.ts';
 import { loadManifest, ManifestError, parseManifest } from '../../src/manifest/index.ts';
 import { serviceFilesForLayer } from '../../src/oci/app-files.ts';
 import { appDir } from '../helpers/host.ts';
@@ -75,6 +77,30 @@ describe('data and files in the manifest', () => {
         ['app/assets/a.txt', 'a'],
         ['app/static/css/site.css', 'css'],
       ],
+    );
+  });
+
+  test('a data directory that cannot be made, or a relative WASMKUBE_DATA_DIR, stops start-up with a fix', async () => {
+    const dir = await appDir(app('    data: { dir: blocked/data }\n'));
+    await writeFile(join(dir, 'blocked'), 'a file, not a folder');
+    const service = (await loadManifest(dir)).app.services[0]!;
+    assert.throws(
+      () => filesFor(service, {}),
+      (err) =>
+        isWasmkubeError(err) &&
+        /service 's': cannot use .*blocked\/data as \/data/.test(err.message) &&
+        !!err.fix,
+    );
+    assert.throws(
+      () => filesFor(service, { WASMKUBE_DATA_DIR: 'relative/dir' }),
+      (err) =>
+        isWasmkubeError(err) && /WASMKUBE_DATA_DIR=relative\/dir is not an absolute path/.test(err.message),
+    );
+    const volume = join(dir, 'volume');
+    const grant = filesFor(service, { WASMKUBE_DATA_DIR: volume });
+    assert.deepEqual(
+      grant.preopens.map((p) => [p.guestPath, p.node.kind === 'host' && p.node.root]),
+      [['/data', volume]],
     );
   });
 });
