@@ -1,14 +1,10 @@
 // Open files and directories of a guest, and every call on them, for both guest kinds: preview1 (WAGI)
-// and wasi:filesystem (components) are thin layers over this. Reads and writes go straight between the
-// host file and the guest's memory; writes anywhere read-only fail with `read-only`.
+// and wasi:filesystem (components) are thin layers over this. Each call resolves its path with
+// resolve.ts and acts on the last component through its parent's fd, never following a symlink.
 
 import {
   closeSync,
   constants,
-  fdatasyncSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
   futimesSync,
   linkSync,
   lstatSync,
@@ -17,43 +13,29 @@ import {
   openSync,
   readdirSync,
   readlinkSync,
-  readSync,
   renameSync,
   rmdirSync,
   symlinkSync,
   unlinkSync,
-  writeSync,
 } from 'node:fs';
 import { FsError, toFsError } from './errors.ts';
+import { FileHandle } from './file-handle.ts';
 import type { FilesGrant, HostFile, Preopen, TreeNode, VirtualDir } from './grant.ts';
 import { at, type Frame, type Resolved, resolvePath } from './resolve.ts';
+import {
+  bigFstat,
+  bigStat,
+  type DirEntry,
+  type FileStat,
+  type NewTime,
+  nodeStat,
+  toTimeSec,
+  typeOf,
+  virtualStat,
+} from './stat.ts';
 
-export type FileType =
-  | 'unknown'
-  | 'block-device'
-  | 'character-device'
-  | 'directory'
-  | 'fifo'
-  | 'symbolic-link'
-  | 'regular-file'
-  | 'socket';
-
-export interface FileStat {
-  readonly type: FileType;
-  readonly dev: bigint;
-  readonly ino: bigint;
-  readonly nlink: bigint;
-  readonly size: bigint;
-  readonly atimNs: bigint;
-  readonly mtimNs: bigint;
-  readonly ctimNs: bigint;
-}
-
-export interface DirEntry {
-  readonly name: string;
-  readonly type: FileType;
-  readonly ino: bigint;
-}
+export { FileHandle } from './file-handle.ts';
+export type { DirEntry, FileStat, FileType, NewTime } from './stat.ts';
 
 export interface OpenOptions {
   readonly followSymlinks: boolean;
@@ -68,81 +50,7 @@ export interface OpenOptions {
   readonly directoryAnyway?: boolean;
 }
 
-/** A time to set: now, a time in ns since the epoch, or left as it is. */
-export type NewTime = 'now' | bigint | undefined;
-
 const DIR_OPEN = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
-
-type BigStats = ReturnType<typeof fstatSync> & { ino: bigint; dev: bigint };
-
-function typeOf(s: {
-  isFile(): boolean;
-  isDirectory(): boolean;
-  isSymbolicLink(): boolean;
-  isFIFO(): boolean;
-  isSocket(): boolean;
-  isCharacterDevice(): boolean;
-  isBlockDevice(): boolean;
-}): FileType {
-  if (s.isFile()) return 'regular-file';
-  if (s.isDirectory()) return 'directory';
-  if (s.isSymbolicLink()) return 'symbolic-link';
-  if (s.isFIFO()) return 'fifo';
-  if (s.isSocket()) return 'socket';
-  if (s.isCharacterDevice()) return 'character-device';
-  if (s.isBlockDevice()) return 'block-device';
-  return 'unknown';
-}
-
-function fromStats(s: BigStats): FileStat {
-  const b = s as unknown as {
-    dev: bigint;
-    ino: bigint;
-    nlink: bigint;
-    size: bigint;
-    atimeNs: bigint;
-    mtimeNs: bigint;
-    ctimeNs: bigint;
-  };
-  return {
-    type: typeOf(s),
-    dev: b.dev,
-    ino: b.ino,
-    nlink: b.nlink,
-    size: b.size,
-    atimNs: b.atimeNs,
-    mtimNs: b.mtimeNs,
-    ctimNs: b.ctimeNs,
-  };
-}
-
-const VIRTUAL_DEV = 0xffffn;
-function virtualStat(node: VirtualDir): FileStat {
-  return {
-    type: 'directory',
-    dev: VIRTUAL_DEV,
-    ino: node.ino,
-    nlink: 1n,
-    size: 0n,
-    atimNs: 0n,
-    mtimNs: 0n,
-    ctimNs: 0n,
-  };
-}
-
-const bigStat = (path: string) => fromStats(lstatSync(path, { bigint: true }) as unknown as BigStats);
-const bigFstat = (fd: number) => fromStats(fstatSync(fd, { bigint: true }) as unknown as BigStats);
-
-function nodeStat(node: TreeNode): FileStat {
-  if (node.kind === 'virtual') return virtualStat(node);
-  if (node.kind === 'host') return bigFstat(node.fd);
-  return bigStat(node.path);
-}
-
-function toTimeSec(t: NewTime, current: bigint): number {
-  if (t === 'now') return Date.now() / 1000;
-  return Number(t ?? current) / 1e9;
-}
 
 /** Runs `fn` on a resolved path and closes what the lookup opened; host errors become FsErrors. */
 function withResolved<T>(r: Resolved, fn: (r: Resolved) => T): T {
@@ -477,100 +385,4 @@ export class DirHandle {
 function openFile(_grant: FilesGrant, file: HostFile): FileHandle {
   const fd = openSync(file.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   return new FileHandle(fd, { readable: true, writable: false, append: false, readOnly: true });
-}
-
-/** A regular file the guest holds open; `position` is preview1's file offset. */
-export class FileHandle {
-  readonly kind = 'file' as const;
-  readonly fd: number;
-  readonly readable: boolean;
-  readonly writable: boolean;
-  append: boolean;
-  readonly readOnly: boolean;
-  position = 0;
-  #closed = false;
-
-  constructor(
-    fd: number,
-    opts: { readable: boolean; writable: boolean; append: boolean; readOnly: boolean },
-  ) {
-    this.fd = fd;
-    this.readable = opts.readable;
-    this.writable = opts.writable;
-    this.append = opts.append;
-    this.readOnly = opts.readOnly;
-  }
-
-  #check(): void {
-    if (this.#closed) throw new FsError('bad-descriptor');
-  }
-
-  stat(): FileStat {
-    this.#check();
-    return bigFstat(this.fd);
-  }
-
-  /** Reads into `into` at `offset` (the file position when null); returns the count. */
-  read(into: Uint8Array, offset: number | null): number {
-    this.#check();
-    if (!this.readable) throw new FsError('bad-descriptor');
-    try {
-      const n = readSync(this.fd, into, 0, into.length, offset ?? this.position);
-      if (offset === null) this.position += n;
-      return n;
-    } catch (err) {
-      throw toFsError(err);
-    }
-  }
-
-  write(from: Uint8Array, offset: number | null): number {
-    this.#check();
-    if (!this.writable) throw new FsError(this.readOnly ? 'read-only' : 'bad-descriptor');
-    try {
-      if (offset === null && this.append) {
-        const end = Number(this.stat().size);
-        const n = writeSync(this.fd, from, 0, from.length, end);
-        this.position = end + n;
-        return n;
-      }
-      const n = writeSync(this.fd, from, 0, from.length, offset ?? this.position);
-      if (offset === null) this.position += n;
-      return n;
-    } catch (err) {
-      throw toFsError(err);
-    }
-  }
-
-  setSize(size: bigint): void {
-    this.#check();
-    if (!this.writable) throw new FsError(this.readOnly ? 'read-only' : 'bad-descriptor');
-    try {
-      ftruncateSync(this.fd, Number(size));
-    } catch (err) {
-      throw toFsError(err);
-    }
-  }
-
-  setTimes(atim: NewTime, mtim: NewTime): void {
-    this.#check();
-    if (this.readOnly) throw new FsError('read-only');
-    const s = this.stat();
-    futimesSync(this.fd, toTimeSec(atim, s.atimNs), toTimeSec(mtim, s.mtimNs));
-  }
-
-  sync(dataOnly: boolean): void {
-    this.#check();
-    if (this.readOnly) return;
-    try {
-      (dataOnly ? fdatasyncSync : fsyncSync)(this.fd);
-    } catch (err) {
-      throw toFsError(err);
-    }
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    closeSync(this.fd);
-  }
 }
