@@ -11,6 +11,8 @@ const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOL
 /** Symlinks followed in one lookup before ELOOP, as Linux does. */
 const MAX_SYMLINKS = 40;
 const MAX_PATH = 4096;
+/** Directories one lookup holds open at once: a deep path must not take the process's fds. */
+const MAX_DEPTH = 128;
 
 /** One directory on the way down: a virtual one, or a host one held open by fd. */
 export type Frame =
@@ -140,6 +142,8 @@ export function resolvePath(
       }
       if ('file' in next) throw new FsError('not-directory');
       stack.push(next);
+      if (stack.length > MAX_DEPTH)
+        throw new FsError('name-too-long', `more than ${MAX_DEPTH} directories deep`);
       names.push(name);
     }
   } catch (err) {
