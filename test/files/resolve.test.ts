@@ -83,8 +83,8 @@ describe('lookups inside a preopen', () => {
     );
   });
 
-  test('NUL bytes, absolute paths and paths too deep are refused without touching the disk', async () => {
-    const { root } = await preopen();
+  test('NUL bytes, absolute paths and paths too deep end with their own error', async () => {
+    const { dir, root } = await preopen();
     assert.equal(
       code(() => root.statAt('a\0b', false)),
       'illegal-byte-sequence',
@@ -93,13 +93,14 @@ describe('lookups inside a preopen', () => {
       code(() => root.statAt('/etc', false)),
       'not-permitted',
     );
-    let path = '';
-    for (let i = 0; i < 140; i++) {
-      path = path === '' ? 'd' : `${path}/d`;
-      if (i < 135) root.mkdirAt(path);
-    }
+    const deep = Array.from({ length: 135 }, () => 'd').join('/');
+    await mkdir(join(dir, deep), { recursive: true });
     assert.equal(
-      code(() => root.statAt(path, false)),
+      code(() => root.statAt(deep.split('/').slice(0, 100).join('/'), false)),
+      'ok',
+    );
+    assert.equal(
+      code(() => root.statAt(deep, false)),
       'name-too-long',
     );
   });
