@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { ServiceSpec } from '../manifest/index.ts';
 import type { AppState } from './config/app-state.ts';
 import type { ServiceConfig } from './config/variables.ts';
+import { filesFor } from './files/bindings.ts';
+import { type FilesGrant, NO_FILES } from './files/grant.ts';
 import type { ServiceKeyValue } from './keyvalue/stores.ts';
 import type { HostMetrics } from './metrics.ts';
 
@@ -17,6 +19,8 @@ export interface ServiceBindings {
   readonly config?: ServiceConfig;
   /** The key-value stores this service may open (wasi:keyvalue); see keyvalue/. */
   readonly keyValue?: ServiceKeyValue;
+  /** The service's /data and read-only files, preopened for the guest (files/grant.ts). */
+  readonly files?: FilesGrant;
 }
 
 /** What the host process offers for building a service's bindings. */
@@ -36,5 +40,11 @@ export function createServiceBindings(service: ServiceSpec, ctx: BindingsContext
     service: service.name,
     ...(config === undefined ? {} : { config }),
     ...(keyValue === undefined ? {} : { keyValue }),
+    files: filesFor(service),
   };
+}
+
+/** The files of a service's bindings (none when it declares none). */
+export function bindingsFiles(b: ServiceBindings | undefined): FilesGrant {
+  return b?.files ?? NO_FILES;
 }

@@ -30,6 +30,11 @@ export function enterGuest(until: number, timeoutMs: number): void {
   timeoutForMessage = timeoutMs;
 }
 
+/** The deadline of the guest code running now (performance.now() ms), for host calls that wait. */
+export function guestDeadline(): { readonly at: number; readonly timeoutMs: number } {
+  return { at: deadline, timeoutMs: timeoutForMessage };
+}
+
 export function leaveGuest(): void {
   deadline = Number.POSITIVE_INFINITY;
 }

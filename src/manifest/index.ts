@@ -14,6 +14,7 @@ export type {
   AppKubernetesSpec,
   AppManifest,
   BuildSpec,
+  FilesSpec,
   HostSpec,
   HttpLimits,
   Isolation,

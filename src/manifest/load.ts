@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { type Document, LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { WasmkubeError } from '../errors.ts';
+import { resolveFiles } from './files.ts';
 import {
   formatPath,
   fromZodIssue,
@@ -144,6 +145,7 @@ function resolvePaths(service: ServiceSpec, dir: string): ServiceSpec {
             baseDir: dir,
           },
         }),
+    ...(service.files === undefined ? {} : { files: resolveFiles(service.files, (p) => resolve(dir, p)) }),
   };
 }
 

@@ -3,6 +3,7 @@
 
 import { posix } from 'node:path';
 import { DEFAULTS } from './defaults.ts';
+import { normalizeFiles } from './files.ts';
 import { environmentService, environmentSettings } from './kubernetes-merge.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
 import { parseRoute } from './routes.ts';
@@ -74,6 +75,7 @@ function normalizeAppKubernetes(input: ManifestInput): AppKubernetesSpec {
 
 function normalizeService(name: string, input: ServiceInput): ServiceSpec {
   const limits = input.limits ?? {};
+  const files = normalizeFiles(name, input.data, input.files);
   return {
     name,
     source: parseSource(input.source),
@@ -95,6 +97,7 @@ function normalizeService(name: string, input: ServiceInput): ServiceSpec {
     kubernetes: normalizeKubernetes(input.kubernetes ?? {}),
     ...(input.variables?.length ? { variables: [...new Set(input.variables)].sort() } : {}),
     ...(input.keyValue?.length ? { keyValue: [...new Set(input.keyValue)].sort() } : {}),
+    ...(files === undefined ? {} : { files }),
   };
 }
 

@@ -5,6 +5,7 @@ import { posix } from 'node:path';
 import * as z from 'zod';
 import { WasmkubeError } from '../errors.ts';
 import { DEFAULTS } from './defaults.ts';
+import { DataSchema, FilesSchema } from './files.ts';
 import { AppKubernetesSchema } from './kubernetes-app-schema.ts';
 import { environmentProblems } from './kubernetes-environments.ts';
 import { ServiceKubernetesSchema, serviceKubernetesProblems } from './kubernetes-schema.ts';
@@ -367,6 +368,8 @@ export const ServiceSchema = z
           "'reuse' keeps an instance across requests (components only); 'fresh' makes one per request.",
         default: DEFAULTS.isolation,
       }),
+    data: DataSchema.optional(),
+    files: FilesSchema.optional(),
     kubernetes: KubernetesSchema.optional().meta({ description: 'How `wasmkube k8s` renders this service.' }),
     variables: ServiceVariablesSchema.optional(),
     keyValue: ServiceStoresSchema.optional(),

@@ -1,12 +1,13 @@
 // The normalized app model that the host, the CLI and the Kubernetes renderer read: every default filled
 // in, every unit converted, so no consumer parses `64Mi` or `10s` again.
 
+import type { FilesSpec } from './files.ts';
 import type { AppKubernetesInput } from './kubernetes-app-schema.ts';
 import type { ServiceKubernetesInput } from './kubernetes-schema.ts';
 import type { Route } from './routes.ts';
 import type { ListenAddress } from './units.ts';
 
-export type { ListenAddress, Route };
+export type { FilesSpec, ListenAddress, Route };
 
 /** The only apiVersion this release reads. */
 export const API_VERSION = 'wasmkube.dev/v1alpha1';
@@ -195,6 +196,8 @@ export interface ServiceSpec {
   readonly variables?: readonly string[];
   /** Key-value stores this service may open, sorted; only when it names any. @default [] */
   readonly keyValue?: readonly string[];
+  /** `data` and `files`: only when the service declares one of them. */
+  readonly files?: FilesSpec;
 }
 
 /** A manifest read from disk. */

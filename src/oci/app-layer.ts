@@ -9,6 +9,7 @@ import { isMap, parseDocument } from 'yaml';
 import { WasmkubeError } from '../errors.ts';
 import { transpileComponent } from '../host/component/transpile.ts';
 import type { LoadedManifest } from '../manifest/index.ts';
+import { serviceFilesForLayer } from './app-files.ts';
 import type { LayerFile } from './tar-gzip.ts';
 
 /** Where the app lives in the image; `wasmkube up /app` serves it. */
@@ -92,6 +93,7 @@ export async function appLayerFiles(
     // Layer field 1: a component (WAGI modules are compiled at start, nothing to prepare).
     if (bytes[6] === 1) files.push(...(await transpiledFiles(bytes, `${name}.wasm`)));
   }
+  files.push(...serviceFilesForLayer(loaded, APP_DIR));
   // Writable mount points for a read-only root filesystem (emptyDir in Kubernetes, tmpfs in podman).
   files.push(
     { path: 'tmp', dir: true, mode: 0o1777, data: new Uint8Array() },

@@ -1,5 +1,5 @@
 // The rest of wasi:http/proxy's imports, in the host: clocks, random, cli (environment, stdio to the
-// log, exit) and a filesystem with no preopened directories.
+// log, exit). The filesystem is filesystem.ts.
 
 import { randomBytes, randomFillSync } from 'node:crypto';
 import type { HttpState } from './http.ts';
@@ -20,7 +20,6 @@ export interface BaseImportOptions {
   readonly stderr: OutputSink;
 }
 
-const NO_ENTRY = { payload: 'no-entry' };
 /** The most bytes a guest may ask the host to make in one call: the host, not the guest, would pay. */
 const MAX_HOST_ALLOCATION = 16 * 1024 * 1024;
 
@@ -32,13 +31,6 @@ function boundedLength(len: bigint): number {
   }
   return Number(len);
 }
-
-class Descriptor {
-  constructor() {
-    throw NO_ENTRY;
-  }
-}
-class DirectoryEntryStream {}
 
 export function baseImports(opts: BaseImportOptions, state: HttpState) {
   const env = Object.entries(opts.env);
@@ -92,11 +84,5 @@ export function baseImports(opts: BaseImportOptions, state: HttpState) {
     'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },
     'wasi:cli/terminal-stdout': { getTerminalStdout: () => undefined },
     'wasi:cli/terminal-stderr': { getTerminalStderr: () => undefined },
-    'wasi:filesystem/preopens': { getDirectories: () => [] },
-    'wasi:filesystem/types': {
-      Descriptor,
-      DirectoryEntryStream,
-      filesystemErrorCode: () => undefined,
-    },
   };
 }

@@ -4,7 +4,7 @@
 
 import { isWasmkubeError, WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
-import type { ServiceBindings } from '../bindings.ts';
+import { bindingsFiles, type ServiceBindings } from '../bindings.ts';
 import type { BodyReader } from '../body.ts';
 import { guestEnvironment } from '../config/app-state.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
@@ -15,6 +15,7 @@ import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
 import { configImports } from './config.ts';
+import { filesystemImports } from './filesystem.ts';
 import { type HttpState, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
 import { ioImports, type WaitScope } from './io.ts';
 import { keyValueImports } from './keyvalue.ts';
@@ -167,6 +168,8 @@ export class ComponentEngine implements Engine {
         imports: this.#opts.guestImports,
         ref: state,
       }),
+      // The service's /data and read-only files (none unless it declares them).
+      ...filesystemImports(bindingsFiles(this.#opts.bindings)),
     };
     const exports: GuestExports = await this.#opts.instantiate(
       (name) => {

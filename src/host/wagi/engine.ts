@@ -3,7 +3,7 @@
 
 import { WasmkubeError } from '../../errors.ts';
 import type { ServiceSpec } from '../../manifest/index.ts';
-import type { ServiceBindings } from '../bindings.ts';
+import { bindingsFiles, type ServiceBindings } from '../bindings.ts';
 import { BodyWriter, concatBytes } from '../body.ts';
 import { InstanceSnapshot } from '../component/snapshot.ts';
 import { guestEnvironment } from '../config/app-state.ts';
@@ -147,7 +147,8 @@ export class WagiEngine implements Engine {
 
   /** A new instance for `io`; a snapshot of its first state is taken when it is small enough. */
   #instantiate(io: Preview1Options): Resident {
-    const wasi = createPreview1(io);
+    // The service's preopens (fd 3 and up); reset to just those before each request (see #release).
+    const wasi = createPreview1(io, bindingsFiles(this.bindings));
     const pooled = this.#memories?.take();
     const instance = new WebAssembly.Instance(
       this.#module,
@@ -171,6 +172,8 @@ export class WagiEngine implements Engine {
 
   /** After a request: reset and keep the instance, or let it go (its pooled memory wiped for reuse). */
   #release(resident: Resident, clean: boolean): void {
+    // What the request opened is closed now; a kept instance gets its preopens back on reset.
+    resident.wasi.close();
     if (clean && resident.snapshot?.restore() && this.#resident.length < MAX_RESIDENT) {
       this.#resident.push(resident);
       return;

@@ -1,12 +1,19 @@
-// A minimal WASI preview1 for CGI-style guests: args, environment, stdin from memory, stdout captured,
-// stderr to the log, clocks and random. No filesystem and no sockets: WAGI guests get none.
+// WASI preview1 for CGI-style guests: args, environment, stdin from memory, stdout captured, stderr to
+// the log, clocks, random, poll_oneoff, and the service's preopened files (preview1-files.ts). No sockets.
 
 import { randomFillSync } from 'node:crypto';
+import { type FilesGrant, NO_FILES } from '../files/grant.ts';
+import { pollOneoff } from './poll.ts';
+import { createFileCalls } from './preview1-files.ts';
 
 const ESUCCESS = 0;
 const EBADF = 8;
 const ESPIPE = 70;
+const ENOTDIR = 54;
+const ENOTSUP = 58;
 const ENOSYS = 52;
+const ENOTSOCK = 57;
+const EINVAL = 28;
 
 /** Thrown by proc_exit; unwinds the guest back to the engine. */
 export class ProcExit extends Error {
@@ -43,7 +50,7 @@ function encodeStrings(list: readonly string[]): Encoded {
  * Builds the `wasi_snapshot_preview1` import object; `bind(memory)` must be called after instantiation.
  * `reset(next)` points the same imports at another request, for an instance that serves again.
  */
-export function createPreview1(first: Preview1Options) {
+export function createPreview1(first: Preview1Options, grant: FilesGrant = NO_FILES) {
   let opts = first;
   let memory: WebAssembly.Memory | null = null;
   let stdinOffset = 0;
@@ -61,6 +68,11 @@ export function createPreview1(first: Preview1Options) {
   const view = () => new DataView(memory!.buffer);
   const bytes = () => new Uint8Array(memory!.buffer);
 
+  const files = createFileCalls(grant, { view, bytes });
+  const fc = files.calls;
+  /** sock_* on a WAGI guest: no fd is a socket, so EBADF for a closed one and ENOTSOCK for the rest. */
+  const notSocket = (fd: number) => (fd <= 2 || files.has(fd) ? ENOTSOCK : EBADF);
+
   const writeStrings = (list: Encoded, ptrs: number, buf: number): number => {
     const dv = view();
     bytes().set(list.all, buf);
@@ -73,6 +85,8 @@ export function createPreview1(first: Preview1Options) {
   };
 
   const imports: Record<string, (...a: never[]) => number | undefined> = {
+    // The file calls first: the stdio cases below take fds 0-2 and hand the rest to them.
+    ...fc,
     args_sizes_get(argc: number, size: number) {
       view().setUint32(argc, args().count, true);
       view().setUint32(size, args().all.length, true);
@@ -85,11 +99,13 @@ export function createPreview1(first: Preview1Options) {
       return ESUCCESS;
     },
     environ_get: (ptrs: number, buf: number) => writeStrings(env(), ptrs, buf),
-    clock_res_get(_id: number, out: number) {
+    clock_res_get(id: number, out: number) {
+      if (id > 3) return EINVAL;
       view().setBigUint64(out, 1000n, true);
       return ESUCCESS;
     },
     clock_time_get(id: number, _precision: bigint, out: number) {
+      if (id > 3) return EINVAL;
       const ns =
         id === 0
           ? BigInt(Date.now()) * 1_000_000n
@@ -98,6 +114,7 @@ export function createPreview1(first: Preview1Options) {
       return ESUCCESS;
     },
     fd_write(fd: number, iovs: number, len: number, nwritten: number) {
+      if (fd > 2) return fc.fd_write(fd, iovs, len, nwritten);
       if (fd !== 1 && fd !== 2) return EBADF;
       const dv = view();
       let total = 0;
@@ -114,6 +131,7 @@ export function createPreview1(first: Preview1Options) {
       return ESUCCESS;
     },
     fd_read(fd: number, iovs: number, len: number, nread: number) {
+      if (fd > 2) return fc.fd_read(fd, iovs, len, nread);
       if (fd !== 0) return EBADF;
       const dv = view();
       const mem = bytes();
@@ -129,7 +147,7 @@ export function createPreview1(first: Preview1Options) {
       return ESUCCESS;
     },
     fd_fdstat_get(fd: number, out: number) {
-      if (fd > 2) return EBADF;
+      if (fd > 2) return fc.fd_fdstat_get(fd, out);
       const dv = view();
       dv.setUint8(out, 2); // character device
       dv.setUint16(out + 2, 0, true);
@@ -137,11 +155,39 @@ export function createPreview1(first: Preview1Options) {
       dv.setBigUint64(out + 16, 0n, true);
       return ESUCCESS;
     },
-    fd_fdstat_set_flags: () => ESUCCESS,
-    fd_close: (fd: number) => (fd <= 2 ? ESUCCESS : EBADF),
-    fd_seek: () => ESPIPE,
-    fd_prestat_get: () => EBADF,
-    fd_prestat_dir_name: () => EBADF,
+    fd_fdstat_set_flags: (fd: number, flags: number) =>
+      fd <= 2 ? ESUCCESS : fc.fd_fdstat_set_flags(fd, flags),
+    fd_close: (fd: number) => (fd <= 2 ? ESUCCESS : fc.fd_close(fd)),
+    fd_seek: (fd: number, offset: bigint, whence: number, out: number) =>
+      fd <= 2 ? ESPIPE : fc.fd_seek(fd, offset, whence, out),
+    fd_tell: (fd: number, out: number) => (fd <= 2 ? ESPIPE : fc.fd_tell(fd, out)),
+    fd_prestat_get: (fd: number, out: number) => (fd <= 2 ? EBADF : fc.fd_prestat_get(fd, out)),
+    fd_prestat_dir_name: (fd: number, p: number, l: number) =>
+      fd <= 2 ? EBADF : fc.fd_prestat_dir_name(fd, p, l),
+    fd_filestat_get: (fd: number, out: number) => {
+      if (fd > 2) return fc.fd_filestat_get(fd, out);
+      view().setBigUint64(out, 0n, true);
+      view().setBigUint64(out + 8, 0n, true);
+      view().setUint8(out + 16, 2);
+      for (let o = 24; o < 64; o += 8) view().setBigUint64(out + o, 0n, true);
+      return ESUCCESS;
+    },
+    fd_renumber: (from: number, to: number) => (from <= 2 || to <= 2 ? ENOTSUP : fc.fd_renumber(from, to)),
+    fd_sync: (fd: number) => (fd <= 2 ? EINVAL : fc.fd_sync(fd)),
+    fd_datasync: (fd: number) => (fd <= 2 ? EINVAL : fc.fd_datasync(fd)),
+    fd_advise: (fd: number, o: bigint, l: bigint, a: number) =>
+      fd <= 2 ? ESPIPE : fc.fd_advise(fd, o, l, a),
+    fd_allocate: (fd: number) => (fd <= 2 ? EBADF : fc.fd_allocate(fd)),
+    fd_pread: (fd: number, iovs: number, len: number, off: bigint, out: number) =>
+      fd <= 2 ? ESPIPE : fc.fd_pread(fd, iovs, len, off, out),
+    fd_pwrite: (fd: number, iovs: number, len: number, off: bigint, out: number) =>
+      fd <= 2 ? ESPIPE : fc.fd_pwrite(fd, iovs, len, off, out),
+    fd_readdir: (fd: number, b: number, l: number, c: bigint, u: number) =>
+      fd <= 2 ? ENOTDIR : fc.fd_readdir(fd, b, l, c, u),
+    sock_accept: (fd: number) => notSocket(fd),
+    sock_recv: (fd: number) => notSocket(fd),
+    sock_send: (fd: number) => notSocket(fd),
+    sock_shutdown: (fd: number) => notSocket(fd),
     random_get(buf: number, len: number) {
       randomFillSync(bytes(), buf, len);
       return ESUCCESS;
@@ -151,10 +197,22 @@ export function createPreview1(first: Preview1Options) {
       throw new ProcExit(code);
     },
     proc_raise: () => ENOSYS,
-    poll_oneoff: () => ENOSYS,
+    poll_oneoff: (inPtr: number, outPtr: number, n: number, nevents: number) =>
+      pollOneoff(
+        {
+          view,
+          readable: (fd) =>
+            fd === 0 ? BigInt(opts.stdin.length - stdinOffset) : fd <= 2 ? undefined : files.readable(fd),
+          writable: (fd) => fd === 1 || fd === 2 || files.readable(fd) !== undefined,
+        },
+        inPtr,
+        outPtr,
+        n,
+        nevents,
+      ),
   };
 
-  // Anything else a toolchain links (path_open, sockets...) answers ENOSYS instead of failing to link.
+  // Anything else a toolchain links answers ENOSYS instead of failing to link.
   const importObject = new Proxy(imports, {
     get: (target, name: string) => target[name] ?? (() => ENOSYS),
   });
@@ -165,10 +223,15 @@ export function createPreview1(first: Preview1Options) {
       memory = mem;
     },
     reset(next: Preview1Options) {
+      files.reset();
       opts = next;
       stdinOffset = 0;
       argsEncoded = undefined;
       envEncoded = undefined;
+    },
+    /** Closes the files the guest opened: the instance is let go. */
+    close() {
+      files.close();
     },
   };
 }

@@ -129,6 +129,27 @@ function hardened(container: Record<string, unknown>): Record<string, unknown> {
   return { ...container, securityContext: { ...CONTAINER_SECURITY, ...own } };
 }
 
+/**
+ * The guest's /data is the pod's /data: the StatefulSet's volume in stateful mode, else (for a service
+ * that declares `data`) an emptyDir, since the image's root filesystem is read-only. The host reads
+ * WASMKUBE_DATA_DIR (see src/host/files/bindings.ts).
+ */
+function dataDirEnv(service: ServiceSpec): Record<string, unknown>[] {
+  const mode = service.kubernetes.mode;
+  if (mode !== 'stateful' && scratchDataMount(service).length === 0) return [];
+  return [{ name: 'WASMKUBE_DATA_DIR', value: '/data' }];
+}
+
+function scratchDataMount(service: ServiceSpec): Record<string, unknown>[] {
+  const mode = service.kubernetes.mode;
+  if (mode !== 'container' || service.files?.data === undefined) return [];
+  return [{ mountPath: '/data', name: 'data' }];
+}
+
+function scratchDataVolume(service: ServiceSpec): Record<string, unknown>[] {
+  return scratchDataMount(service).length === 0 ? [] : [{ emptyDir: {}, name: 'data' }];
+}
+
 /** The container running the service: the wasmkube host with `--service NAME`, or the Wasm artifact. */
 export function serviceContainer(
   ctx: RenderContext,
@@ -154,6 +175,7 @@ export function serviceContainer(
             : { configMapKeyRef: { key: ref.key, name: ref.configMap } },
       })),
     ...stateEnv(ctx, service),
+    ...dataDirEnv(service),
     ...((tpl.env ?? []) as Record<string, unknown>[]),
   ];
   const envFrom = (spec.envFrom ?? []).map((ref) =>
@@ -175,6 +197,7 @@ export function serviceContainer(
     volumeMounts: [
       { mountPath: '/tmp', name: 'tmp' },
       ...(opts.extraMounts ?? []),
+      ...scratchDataMount(service),
       ...((tpl.volumeMounts ?? []) as Record<string, unknown>[]),
     ],
   };
@@ -221,6 +244,7 @@ export function podTemplate(
       ...(tpl.tolerations === undefined ? {} : { tolerations: tpl.tolerations }),
       volumes: [
         { emptyDir: { sizeLimit: '256Mi' }, name: 'tmp' },
+        ...scratchDataVolume(service),
         ...((tpl.volumes ?? []) as Record<string, unknown>[]),
       ],
     },
