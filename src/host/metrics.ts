@@ -3,6 +3,7 @@
 // merged by the supervisor when several threads serve the same port.
 
 import type client from 'prom-client';
+import { OutboundStats } from './outbound/metrics.ts';
 import { LabeledCounter, RouteStats, registerRequestMetrics } from './request-metrics.ts';
 
 export interface HostMetrics {
@@ -10,6 +11,8 @@ export interface HostMetrics {
   routeStats(service: string, route: string): RouteStats;
   guestError(service: string, kind: string): void;
   instanceCreated(service: string): void;
+  /** Outbound calls made by guests (outbound/metrics.ts). */
+  readonly outbound: OutboundStats;
   /** This thread's registry, made on first use. */
   registry(): Promise<client.Registry>;
 }
@@ -29,6 +32,7 @@ export function createMetrics(
     'Wasm instances created, by service',
     ['service'],
   );
+  const outbound = new OutboundStats();
   let registry: Promise<client.Registry> | undefined;
   const build = async () => {
     const { default: prom } = await import('prom-client');
@@ -37,6 +41,7 @@ export function createMetrics(
     registerRequestMetrics(r, () => routes.values());
     guestErrors.register(r);
     instances.register(r);
+    outbound.register(r);
     new prom.Gauge({
       name: 'wasmkube_wasm_memory_bytes',
       help: 'Linear memory held by live wasm instances, by service',
@@ -59,6 +64,7 @@ export function createMetrics(
     },
     guestError: (service, kind) => guestErrors.inc(service, kind),
     instanceCreated: (service) => instances.inc(service),
+    outbound,
     registry() {
       registry ??= build();
       return registry;

@@ -12,6 +12,8 @@ import type { Engine } from './engine.ts';
 import { type Compiled, loadEngine } from './load.ts';
 import { createLogger, type LoggerOptions } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { LocalDispatcher } from './outbound/local.ts';
+import { processTracer } from './tracing/tracer.ts';
 
 export interface ServeConfig {
   readonly manifest: AppManifest;
@@ -56,13 +58,20 @@ export async function startServing(
     guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
       logger.info({ service, stream, reqId, guest: true }, line),
   });
+  // Spans leave the process only with OTEL_EXPORTER_OTLP_ENDPOINT set (the SDK is loaded only then).
+  const tracer = await processTracer();
+  const local = new LocalDispatcher();
   const engines: Engine[] = [];
   const failed: ServiceSpec[] = [];
   const errors: WasmkubeError[] = [];
   for (const service of config.manifest.services) {
     try {
       engines.push(
-        await loadEngine(service, events(service.name), createServiceBindings(service, { logger, metrics })),
+        await loadEngine(
+          service,
+          events(service.name),
+          createServiceBindings(service, { logger, metrics, local, tracer }),
+        ),
       );
     } catch (err) {
       const e = isWasmkubeError(err)
@@ -84,7 +93,8 @@ export async function startServing(
     for (const e of errors)
       logger.error({ code: e.code, fix: e.fix }, `${e.message} (skipped: --keep-going)`);
   }
-  app = new HostApp({ engines, logger, metrics, renderMetrics, failed });
+  app = new HostApp({ engines, logger, metrics, renderMetrics, failed, tracer });
+  local.app = app;
   const failedNames = failed.map((s) => s.name);
   const server = new NodeHttpServer(app, logger);
   let address: AddressInfo;
@@ -121,6 +131,7 @@ export async function startServing(
       server.closeAll();
       await closed;
       for (const e of engines) e.close();
+      await tracer.flush();
       return { unfinished };
     },
   };

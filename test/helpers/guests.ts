@@ -10,6 +10,7 @@ export type GuestName =
   | 'counter-component'
   | 'echo-component'
   | 'js-component'
+  | 'fetch-component'
   | 'wagi-hello'
   | 'wagi-test'
   | 'wagi-c';
@@ -52,6 +53,17 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     },
     description:
       'componentize-js guest: /hello /echo /headers /env /loop /trap /grow?mb=N /log /status/NNN /stream?chunks=N',
+  },
+  'fetch-component': {
+    engine: 'component',
+    spec: {
+      kind: 'js',
+      source: root('guests/js-fetch/fetch-component.js'),
+      witDir: WIT,
+      world: 'wasmkube:guests/http-service@0.1.0',
+    },
+    description:
+      'componentize-js guest calling out with fetch(): /call?url=U[&method=M] (x-send-NAME headers sent as NAME) /headers /hello',
   },
   'wagi-hello': {
     engine: 'wagi',

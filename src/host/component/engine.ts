@@ -10,6 +10,7 @@ import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse }
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { DeadlineExceeded, FUEL } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
+import type { TraceContext } from '../tracing/trace-context.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
@@ -47,6 +48,8 @@ interface InstanceState extends HttpState {
   deadline: number;
   timeoutMs: number;
   requestId: string | undefined;
+  /** The inbound span of the request it serves: the parent of its outbound calls. */
+  trace: TraceContext | undefined;
 }
 
 export interface ComponentEngineOptions {
@@ -96,6 +99,7 @@ export class ComponentEngine implements Engine {
       deadline: Number.POSITIVE_INFINITY,
       timeoutMs: 0,
       requestId: undefined,
+      trace: undefined,
     };
     // Each instance has its own deadline, so a guest resumed after a wait is held to its own request's.
     const hook = makeInterruptHook(() => {
@@ -118,7 +122,7 @@ export class ComponentEngine implements Engine {
     const stderr = log('stderr');
     const imports = {
       ...ioImports(),
-      ...httpImports(state),
+      ...httpImports(state, this.#opts.bindings?.outbound),
       ...baseImports(
         { env: service.env, args: [service.name], stdout: stdout.sink, stderr: stderr.sink },
         state,
@@ -216,6 +220,7 @@ export class ComponentEngine implements Engine {
     state.deadline = ctx.deadline;
     state.timeoutMs = this.service.limits.timeoutMs;
     state.requestId = req.requestId;
+    state.trace = req.trace;
     const out = new ResponseOutparam();
     // Settled once: when the guest returns, or earlier when it has set its response and waits for I/O
     // (then the head and what it wrote so far go out while it goes on).
