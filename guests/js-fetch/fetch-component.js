@@ -41,25 +41,35 @@ function text(responseOut, status, body) {
   out.finish();
 }
 
-/** The incoming request body as a ReadableStream, read from the host as the callee pulls. */
+/**
+ * The incoming request body as a ReadableStream. Reads without blocking and, when nothing has arrived,
+ * yields to the event loop (a blocking read would suspend the whole guest, and with it the fetch that
+ * sends what was read so far).
+ */
 function bodyStream(request) {
   const body = request.consume();
   const stream = body.stream();
   return new ReadableStream({
-    pull(controller) {
-      let chunk;
-      try {
-        chunk = stream.blockingRead(65536n);
-      } catch (err) {
-        if (err?.payload?.tag === 'closed') {
-          stream[Symbol.dispose]();
-          controller.close();
+    async pull(controller) {
+      for (;;) {
+        let chunk;
+        try {
+          chunk = stream.read(65536n);
+        } catch (err) {
+          if (err?.payload?.tag === 'closed') {
+            stream[Symbol.dispose]();
+            controller.close();
+            return;
+          }
+          controller.error(err);
           return;
         }
-        controller.error(err);
-        return;
+        if (chunk.length > 0) {
+          controller.enqueue(chunk);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
       }
-      if (chunk.length > 0) controller.enqueue(chunk);
     },
   });
 }

@@ -20,8 +20,8 @@ export const URI_INVALID: ErrorCode = { tag: 'HTTP-request-URI-invalid' };
 /** The error code for what Node, the DNS resolver or undici threw. */
 export function errorCodeOf(err: unknown): ErrorCode {
   if (err instanceof OutboundError) return err.errorCode;
-  const e = err as { code?: string; name?: string; message?: string; cause?: unknown } | null;
-  const code = e?.code ?? '';
+  const e = err as { code?: unknown; name?: string; message?: string; cause?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
   switch (code) {
     case 'ENOTFOUND':
     case 'EAI_NONAME':

@@ -155,7 +155,8 @@ export function createOutbound(service: ServiceSpec, ctx: OutboundContext): Outb
           headers.push(HOPS, String(hops + 1));
           result = await sendLocal(local, call, target, headers, remaining);
         } else {
-          const signal = AbortSignal.timeout(remaining);
+          // A safety net only: the request deadline itself stops the guest first (504), then this ends the call.
+          const signal = AbortSignal.timeout(Math.ceil(remaining) + 100);
           const res = await sendRequest({
             url: target.url,
             method: call.method,
