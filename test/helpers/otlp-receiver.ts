@@ -113,7 +113,8 @@ export function decodeTraceRequest(buf: Uint8Array): ReceivedSpan[] {
           else if (f.no === 7) s.startNs = fixed64(f.bytes);
           else if (f.no === 8) s.endNs = fixed64(f.bytes);
           else if (f.no === 9) attrs.push(f.bytes!);
-          else if (f.no === 15) for (const st of fields(f.bytes!)) if (st.no === 3) s.statusCode = Number(st.varint);
+          else if (f.no === 15)
+            for (const st of fields(f.bytes!)) if (st.no === 3) s.statusCode = Number(st.varint);
         }
         s.attributes = keyValues(attrs);
         spans.push(s as unknown as ReceivedSpan);
@@ -165,7 +166,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
           return true;
         };
         const timer = setTimeout(
-          () => reject(new Error(`spans not seen within ${timeoutMs} ms: ${JSON.stringify(spans.map((s) => s.name))}`)),
+          () =>
+            reject(
+              new Error(`spans not seen within ${timeoutMs} ms: ${JSON.stringify(spans.map((s) => s.name))}`),
+            ),
           timeoutMs,
         );
         if (!check()) waiters.push(check);

@@ -67,7 +67,10 @@ describe('chaining in process', () => {
     const aLine = lines.find((l) => l.service === 'a')!;
     const outbound = one.logs.filter((l) => l.msg === 'outbound request' && l.traceId === traceId);
     assert.deepEqual(outbound.map((l) => l.target).sort(), ['http://b', 'http://c.spin.internal']);
-    assert.ok(outbound.every((l) => l.local === true), 'in process, no socket');
+    assert.ok(
+      outbound.every((l) => l.local === true),
+      'in process, no socket',
+    );
     assert.equal(outbound.find((l) => l.service === 'a')!.reqId, aLine.reqId);
   });
 
@@ -79,7 +82,7 @@ describe('chaining in process', () => {
   });
 
   test('a request without (or with a malformed) traceparent starts a trace the guest sees', async () => {
-    for (const headers of [{}, { traceparent: '00-zz-bad-01' }]) {
+    for (const headers of [{}, { traceparent: '00-zz-bad-01' }] as Record<string, string>[]) {
       const r = await get(one, '/c/headers', headers);
       const tp = (JSON.parse(r.text) as { headers: Record<string, string> }).headers.traceparent;
       assert.match(tp ?? '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { guestPath } from '../helpers/guests.ts';
 import { appDir, startUp, type UpProcess } from '../helpers/host.ts';
-import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../helpers/otlp-receiver.ts';
 
 let up: UpProcess;
 let otlp: OtlpReceiver;
@@ -39,7 +39,7 @@ describe('OTLP export', () => {
       headers: { traceparent: `00-${traceId}-${caller}-01` },
     });
     assert.equal(res.status, 200, await res.text());
-    const mine = (spans: readonly { traceId: string }[]) => spans.filter((s) => s.traceId === traceId);
+    const mine = (spans: readonly ReceivedSpan[]) => spans.filter((s) => s.traceId === traceId);
     await otlp.waitFor((spans) => mine(spans).length >= 5);
     const spans = mine(otlp.spans);
     assert.ok(otlp.contentTypes.every((t) => t === 'application/x-protobuf'));
