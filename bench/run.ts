@@ -13,6 +13,7 @@ import { ociSection } from './lib/oci-section.ts';
 import { log, ROOT } from './lib/proc.ts';
 import { runsTable, targetTable, writeDocs } from './lib/report.ts';
 import { type Results, SCHEMA_VERSION } from './lib/schema.ts';
+import { chainingRows } from './rows/chaining.ts';
 import { densityRows } from './rows/density.ts';
 import { startupRows } from './rows/startup.ts';
 import { throughputRows } from './rows/throughput.ts';
@@ -27,15 +28,19 @@ log(
 );
 if (PROFILE) log(`bench: BENCH_PROFILE=1: CPU profiles of the host go to ${PROFILE_DIR}`);
 log('bench: building guests (cached)');
-const [tiny, echo, js, wagi] = await Promise.all([
+const [tiny, echo, js, wagi, chain] = await Promise.all([
   guestPath('hello-component'),
   guestPath('echo-component'),
   guestPath('js-component'),
   guestPath('wagi-hello'),
+  guestPath('chain-component'),
 ]);
 
 log('bench: load rows');
 const { rows: loadRows, runs } = await throughputRows({ tiny, echo, js, wagi });
+log(`bench: chaining rows (${elapsed()})`);
+const chaining = await chainingRows(tiny, chain);
+runs.push(...chaining.runs);
 log(`bench: start-up rows (${elapsed()})`);
 const startRows = await startupRows(tiny);
 log(`bench: density rows (${elapsed()})`);
@@ -46,6 +51,7 @@ log(`bench: host rows done (${elapsed()})`);
 const scaling = loadRows.filter((r) => r.id.startsWith('scaling-'));
 const rows = [
   ...loadRows.filter((r) => !r.id.startsWith('scaling-')),
+  ...chaining.rows,
   ...startRows,
   ...denseRows,
   ...scaling,

@@ -37,6 +37,7 @@ export interface ServiceDef {
   readonly source: string;
   readonly routes: readonly string[];
   readonly isolation?: 'reuse' | 'fresh';
+  readonly allowedOutboundHosts?: readonly string[];
 }
 
 /** Writes wasmkube.yaml (JSON is YAML) for these services into a new temp dir and returns the dir. */
@@ -46,6 +47,8 @@ export async function writeApp(name: string, services: readonly ServiceDef[]): P
   for (const s of services) {
     const fields = [`source: ${JSON.stringify(s.source)}`, `routes: ${JSON.stringify(s.routes)}`];
     if (s.isolation) fields.push(`isolation: ${s.isolation}`);
+    if (s.allowedOutboundHosts)
+      fields.push(`allowedOutboundHosts: ${JSON.stringify(s.allowedOutboundHosts)}`);
     lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
   }
   await writeFile(join(dir, 'wasmkube.yaml'), `${lines.join('\n')}\n`);

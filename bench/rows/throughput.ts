@@ -39,7 +39,7 @@ export interface Guests {
   readonly wagi: string;
 }
 
-interface Outcome {
+export interface Outcome {
   readonly run?: Run;
   /** Why there is no usable number (the server did not start, its probe failed, errors under load). */
   readonly error?: string;
@@ -47,7 +47,7 @@ interface Outcome {
   readonly notStarted?: boolean;
 }
 
-interface RunSpec {
+export interface RunSpec {
   readonly id: string;
   readonly what: string;
   readonly start: StartOptions | (() => Promise<StartOptions>);
@@ -57,7 +57,7 @@ interface RunSpec {
 
 const errMsg = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-async function loadRun(spec: RunSpec, round: number, runs: Run[]): Promise<Outcome> {
+export async function loadRun(spec: RunSpec, round: number, runs: Run[]): Promise<Outcome> {
   log(`  ${spec.what}: starting`);
   let server: Server;
   try {
@@ -120,7 +120,12 @@ const round3 = (n: number) => Math.round(n * 1000) / 1000;
  * value and baseline are the medians over rounds, the ratio the median of the per-round ratios (robust
  * to a round disturbed by other load on the machine). Any failed round fails the row.
  */
-function compare(spec: RowSpec, value: Outcome[], baseline: Outcome[], metric: 'rps' | 'p99' = 'rps'): Row {
+export function compare(
+  spec: RowSpec,
+  value: Outcome[],
+  baseline: Outcome[],
+  metric: 'rps' | 'p99' = 'rps',
+): Row {
   const bad = baseline.find((o) => o.error || !o.run);
   if (bad) return unmeasured(spec, 'failed', `baseline: ${bad.error ?? 'no run'}`);
   const failed = value.find((o) => o.error || !o.run);

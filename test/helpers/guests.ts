@@ -9,6 +9,7 @@ export type GuestName =
   | 'hello-component'
   | 'counter-component'
   | 'echo-component'
+  | 'chain-component'
   | 'js-component'
   | 'fetch-component'
   | 'wagi-hello'
@@ -42,6 +43,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     engine: 'component',
     spec: { kind: 'wat', source: root('guests/wat/echo-component.wat'), witDir: WIT },
     description: 'streams the request body back, 200 application/octet-stream',
+  },
+  'chain-component': {
+    engine: 'component',
+    spec: { kind: 'wat', source: root('guests/wat/chain-component.wat'), witDir: WIT },
+    description: 'calls GET http://hello/ through wasi:http/outgoing-handler and streams its body back (200)',
   },
   'js-component': {
     engine: 'component',
