@@ -38,7 +38,7 @@ export async function spinGuestPath(): Promise<string> {
     });
     child.on('error', reject);
     child.on('close', (code) =>
-      code === 0 ? resolve(err) : reject(new Error(`spin guest build failed (${code}): ${err}`)),
+      code === 0 ? resolve() : reject(new Error(`spin guest build failed (${code}): ${err}`)),
     );
   });
   await rename(tmp, out);
