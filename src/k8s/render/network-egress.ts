@@ -12,15 +12,18 @@ type Rule = Record<string, unknown>;
 const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443 };
 const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
 
-/** The cluster DNS names a pattern host may use for a service of the app (Spin's name included). */
+/**
+ * The cluster DNS names a pattern host may use for a service of the app (Spin's name included), in the
+ * namespace rendered into and the one the manifest names (a Helm chart is rendered for any namespace).
+ */
 function namesFor(ctx: RenderContext, service: string): Set<string> {
-  return new Set([
-    service,
-    `${service}.spin.internal`,
-    `${service}.${ctx.namespace}`,
-    `${service}.${ctx.namespace}.svc`,
-    `${service}.${ctx.namespace}.svc.cluster.local`,
-  ]);
+  const names = new Set([service, `${service}.spin.internal`]);
+  for (const ns of new Set([ctx.namespace, ctx.settings.namespace ?? ctx.app.name])) {
+    names.add(`${service}.${ns}`);
+    names.add(`${service}.${ns}.svc`);
+    names.add(`${service}.${ns}.svc.cluster.local`);
+  }
+  return names;
 }
 
 /** Services of the app a pattern reaches by a cluster name (all of them for a `*` host). */
