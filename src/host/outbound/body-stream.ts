@@ -1,8 +1,9 @@
 // Bridges between the host's body types and Node streams for outbound calls: what a guest writes
 // (BodyWriter) becomes a Readable for undici or an in-process callee, with backpressure both ways.
 
+import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
-import { type BodyWriter, concatBytes } from '../body.ts';
+import { BodyReader, type BodyWriter, concatBytes } from '../body.ts';
 
 /**
  * A body already complete when the call starts goes as one buffer (with a content-length); one still
@@ -37,4 +38,53 @@ export function writerStream(writer: BodyWriter): Readable {
     },
   });
   return stream;
+}
+
+/**
+ * A BodyReader over what another service of this thread writes: the reader's source without a Node
+ * stream in between (an in-process hand-over then costs a few listener calls, not a Readable).
+ */
+export function writerReader(writer: BodyWriter, limit: number): BodyReader {
+  const source = new WriterSource();
+  const reader = new BodyReader(source as unknown as Readable, limit);
+  source.start(writer);
+  return reader;
+}
+
+class WriterSource extends EventEmitter {
+  #drain: (() => void) | null = null;
+  #paused = false;
+
+  start(writer: BodyWriter): void {
+    writer.attach({
+      write: (chunk) => {
+        this.emit('data', chunk);
+        return !this.#paused;
+      },
+      end: () => {
+        this.emit('end');
+        this.emit('close');
+      },
+      fail: (err) => {
+        this.emit('error', err);
+        this.emit('close');
+      },
+      onDrain: (cb) => {
+        this.#drain = cb;
+      },
+    });
+  }
+
+  pause(): this {
+    this.#paused = true;
+    return this;
+  }
+
+  resume(): this {
+    if (this.#paused) {
+      this.#paused = false;
+      this.#drain?.();
+    }
+    return this;
+  }
 }

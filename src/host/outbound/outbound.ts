@@ -8,7 +8,7 @@ import { BodyReader, type BodyWriter } from '../body.ts';
 import { Cancel } from '../cancel.ts';
 import { formatTraceparent, type TraceContext } from '../tracing/trace-context.ts';
 import type { Tracer } from '../tracing/tracer.ts';
-import { writerBody, writerStream } from './body-stream.ts';
+import { writerBody, writerReader, writerStream } from './body-stream.ts';
 import { sendRequest } from './client.ts';
 import { DENIED, type ErrorCode, errorCodeOf, OutboundError, URI_INVALID } from './error-code.ts';
 import { type LocalDispatcher, localRoute } from './local.ts';
@@ -242,7 +242,7 @@ async function sendLocal(
       local.service === undefined ? local.app.handle(req) : local.app.handleService(local.service, req),
     );
     clearTimeout(headTimer);
-    const reader = new BodyReader(writerStream(res.body), NO_LIMIT);
+    const reader = writerReader(res.body, NO_LIMIT);
     res.body.whenDone().then(() => clearTimeout(timer));
     cancel.onAbort(() => res.body.fail(cancel.reason as Error));
     return { status: res.status, headers: res.headers, body: reader };
