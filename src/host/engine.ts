@@ -34,7 +34,7 @@ export type GuestErrorKind = 'trap' | 'deadline' | 'memory' | 'body_limit' | 'in
 /** Observations the engine reports to the host core (metrics, logs). */
 export interface EngineEvents {
   instanceCreated(): void;
-  guestLog(stream: 'stdout' | 'stderr', line: string, requestId: string | undefined): void;
+  guestLog(stream: 'stdout' | 'stderr', line: string, requestId: string | undefined, traceId?: string): void;
 }
 
 export interface EngineContext {

@@ -55,8 +55,8 @@ export async function startServing(
   const metrics = createMetrics(() => app?.memoryByService() ?? [], config.defaultMetrics);
   const events = (service: string) => ({
     instanceCreated: () => metrics.instanceCreated(service),
-    guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
-      logger.info({ service, stream, reqId, guest: true }, line),
+    guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined, traceId?: string) =>
+      logger.info({ service, stream, reqId, traceId, guest: true }, line),
   });
   // Spans leave the process only with OTEL_EXPORTER_OTLP_ENDPOINT set (the SDK is loaded only then).
   const tracer = await processTracer();

@@ -107,7 +107,9 @@ export class ComponentEngine implements Engine {
       return FUEL;
     });
     const log = (stream: 'stdout' | 'stderr') => {
-      const lines = new LineSplitter((l) => events.guestLog(stream, l, state.requestId));
+      const lines = new LineSplitter((l) =>
+        events.guestLog(stream, l, state.requestId, state.trace?.traceId),
+      );
       return {
         lines,
         sink: {

@@ -68,7 +68,9 @@ export class WagiEngine implements Engine {
     const out: Uint8Array[] = [];
     let outBytes = 0;
     const outputLimit = Math.max(this.service.limits.memoryBytes, 1 << 20);
-    const errLines = new LineSplitter((line) => this.#events.guestLog('stderr', line, req.requestId));
+    const errLines = new LineSplitter((line) =>
+      this.#events.guestLog('stderr', line, req.requestId, req.trace?.traceId),
+    );
     const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
     const io: Preview1Options = {
       args: [this.service.name, ...(query ? query.split('&').map(safeDecode) : [])],
