@@ -196,11 +196,16 @@ describe('outbound failures reach the guest as error codes', () => {
     const closed = new Promise<void>((r) => {
       hangClosed = r;
     });
-    const res = await fetch(`${up.url}/exact/call?url=${encodeURIComponent(`${api.origin}/hang`)}`);
+    const hanging = fetch(`${up.url}/exact/call?url=${encodeURIComponent(`${api.origin}/hang`)}`);
+    // While that guest waits for its answer, it is suspended, not the thread: other requests are served.
+    await new Promise((r) => setTimeout(r, 200));
+    const meanwhile = await call('wild', `${api.origin}/ok`);
+    assert.equal(meanwhile.text, 'upstream ok\n');
+    const res = await hanging;
     assert.equal(res.status, 504);
     const body = (await res.json()) as { error: { code: string } };
     assert.equal(body.error.code, 'GUEST_DEADLINE');
-    assert.equal(api.seen.length, started + 1, 'the call was made');
+    assert.equal(api.seen.length, started + 2, 'both calls were made');
     await closed;
     // The next call from the same service still works.
     assert.equal((await call('exact', `${api.origin}/ok`)).status, 200);
