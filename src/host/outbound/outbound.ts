@@ -73,9 +73,11 @@ const DROP = new Set([
 ]);
 /** No body limit of its own: the guest reads at its own pace, and its deadline bounds the call. */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
-/** In-process calls nested this deep are a loop (a service calling itself through self). */
+/**
+ * In-process calls nested this deep are a loop (a service calling itself through self). The depth is
+ * read from the request id, which each hand-over extends (`ID.1.4`) and a guest cannot set.
+ */
 const MAX_HOPS = 16;
-const HOPS = 'x-wasmkube-hops';
 
 let inProcessId = 0;
 
@@ -125,11 +127,7 @@ export function createOutbound(service: ServiceSpec, ctx: OutboundContext): Outb
         },
       });
       const headers: string[] = [];
-      let hops = 0;
-      for (const [k, v] of call.headers) {
-        if (k === HOPS) hops = Number(v) || 0;
-        else if (!DROP.has(k)) headers.push(k, v);
-      }
+      for (const [k, v] of call.headers) if (!DROP.has(k)) headers.push(k, v);
       if (span) headers.push('traceparent', formatTraceparent(span.context));
       const remaining = call.deadline - performance.now();
       if (remaining <= 0) {
@@ -146,13 +144,13 @@ export function createOutbound(service: ServiceSpec, ctx: OutboundContext): Outb
         const local = localRoute(ctx.local, target);
         let result: OutboundResult;
         if (local) {
-          if (hops + 1 > MAX_HOPS) {
+          const hops = (call.requestId ?? '').split('.').length - 1;
+          if (hops >= MAX_HOPS) {
             throw new OutboundError(
               { tag: 'loop-detected' },
               `more than ${MAX_HOPS} nested in-process calls`,
             );
           }
-          headers.push(HOPS, String(hops + 1));
           result = await sendLocal(local, call, target, headers, remaining);
         } else {
           // A safety net only: the request deadline itself stops the guest first (504), then this ends the call.
