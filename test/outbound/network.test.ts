@@ -78,8 +78,21 @@ services:
   none:
     source: ${guest}
     routes: ["/none"]
+  sub:
+    source: ${guest}
+    routes: ["/sub"]
+    allowedOutboundHosts: ["http://*.example.com", "http://api.example.net:8443"]
 `);
-  up = await startUp([dir]);
+  // Names of the world, connected to the upstream here (as curl's --connect-to): the list is checked on
+  // the URL as written.
+  const to = (hostPort: string) => `${hostPort}:127.0.0.1:${api.port}`;
+  const connectTo = [
+    to('api.example.com:80'),
+    to('example.com:80'),
+    to('api.example.net:8443'),
+    to('api.example.net:80'),
+  ].join(',');
+  up = await startUp([dir], { env: { WASMKUBE_CONNECT_TO: connectTo } });
 });
 
 after(async () => {
@@ -139,6 +152,23 @@ describe('allowedOutboundHosts over real sockets', () => {
     assert.equal((await call('named', `http://localhost:${api.port}/ok`)).status, 200);
     const r = await call('named', `${api.origin}/ok`);
     assert.equal(r.status, 502, r.text);
+  });
+
+  test('a wildcard subdomain and an explicit port, by name', async () => {
+    const ok = await call('sub', 'http://api.example.com/ok');
+    assert.equal(ok.text, 'upstream ok\n');
+    assert.equal(api.seen.at(-1)?.headers.host, 'api.example.com', 'the Host is the name as written');
+    assert.equal(
+      (await call('sub', 'http://example.com/ok')).status,
+      502,
+      'the bare domain is not a subdomain',
+    );
+    assert.equal((await call('sub', 'http://api.example.net:8443/ok')).text, 'upstream ok\n');
+    assert.equal((await call('sub', 'http://api.example.net/ok')).status, 502, 'port 80 is not 8443');
+    const denied = up.logs
+      .filter((l) => l.msg === 'outbound request denied' && l.service === 'sub')
+      .map((l) => l.target);
+    assert.deepEqual(denied, ['http://example.com', 'http://api.example.net']);
   });
 
   test('no allowedOutboundHosts: nothing goes out, and /metrics counts the denials', async () => {
