@@ -13,6 +13,7 @@ import { ociSection } from './lib/oci-section.ts';
 import { log, ROOT } from './lib/proc.ts';
 import { runsTable, targetTable, writeDocs } from './lib/report.ts';
 import { type Results, SCHEMA_VERSION } from './lib/schema.ts';
+import { chainingRows } from './rows/chaining.ts';
 import { densityRows } from './rows/density.ts';
 import { keyValueRows } from './rows/keyvalue.ts';
 import { startupRows } from './rows/startup.ts';
@@ -28,12 +29,13 @@ log(
 );
 if (PROFILE) log(`bench: BENCH_PROFILE=1: CPU profiles of the host go to ${PROFILE_DIR}`);
 log('bench: building guests (cached)');
-const [tiny, echo, js, wagi, kv] = await Promise.all([
+const [tiny, echo, js, wagi, kv, chain] = await Promise.all([
   guestPath('hello-component'),
   guestPath('echo-component'),
   guestPath('js-component'),
   guestPath('wagi-hello'),
   guestPath('kv-component'),
+  guestPath('chain-component'),
 ]);
 
 log('bench: load rows');
@@ -41,6 +43,9 @@ const { rows: loadRows, runs } = await throughputRows({ tiny, echo, js, wagi });
 log(`bench: key-value rows (${elapsed()})`);
 const kvRows = await keyValueRows(tiny, kv);
 runs.push(...kvRows.runs);
+log(`bench: chaining rows (${elapsed()})`);
+const chaining = await chainingRows(tiny, chain);
+runs.push(...chaining.runs);
 log(`bench: start-up rows (${elapsed()})`);
 const startRows = await startupRows(tiny);
 log(`bench: density rows (${elapsed()})`);
@@ -52,6 +57,7 @@ const scaling = loadRows.filter((r) => r.id.startsWith('scaling-'));
 const rows = [
   ...loadRows.filter((r) => !r.id.startsWith('scaling-')),
   ...kvRows.rows,
+  ...chaining.rows,
   ...startRows,
   ...denseRows,
   ...scaling,

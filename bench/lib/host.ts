@@ -39,6 +39,7 @@ export interface ServiceDef {
   readonly isolation?: 'reuse' | 'fresh';
   /** Key-value stores it may open (sqlite, under the app's temp dir). */
   readonly keyValue?: readonly string[];
+  readonly allowedOutboundHosts?: readonly string[];
 }
 
 /** Writes wasmkube.yaml (JSON is YAML) for these services into a new temp dir and returns the dir. */
@@ -49,6 +50,8 @@ export async function writeApp(name: string, services: readonly ServiceDef[]): P
     const fields = [`source: ${JSON.stringify(s.source)}`, `routes: ${JSON.stringify(s.routes)}`];
     if (s.isolation) fields.push(`isolation: ${s.isolation}`);
     if (s.keyValue) fields.push(`keyValue: ${JSON.stringify(s.keyValue)}`);
+    if (s.allowedOutboundHosts)
+      fields.push(`allowedOutboundHosts: ${JSON.stringify(s.allowedOutboundHosts)}`);
     lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
   }
   await writeFile(join(dir, 'wasmkube.yaml'), `${lines.join('\n')}\n`);

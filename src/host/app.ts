@@ -11,9 +11,12 @@ import type { Engine, GuestResponse } from './engine.ts';
 import { failureKind } from './failure.ts';
 import type { HostMetrics } from './metrics.ts';
 import http from './node-http-module.ts';
+import type { LocalApp } from './outbound/local.ts';
 import type { RouteStats } from './request-metrics.ts';
 import { parseRequestTarget } from './request-target.ts';
 import { Router } from './router.ts';
+import { formatTraceparent } from './tracing/trace-context.ts';
+import { IdTracer, startInbound, type Tracer } from './tracing/tracer.ts';
 
 export interface HostRequest {
   readonly method: string;
@@ -63,6 +66,8 @@ export interface HostAppOptions {
   readonly renderMetrics?: () => Promise<{ contentType: string; text: string }>;
   /** Services that failed to load (the rest served anyway with --keep-going); /ready lists them. */
   readonly failed?: readonly ServiceSpec[];
+  /** Spans for inbound requests (W3C traceparent in, to the guest, to its calls). @default ids only */
+  readonly tracer?: Tracer;
 }
 
 const JSON_TYPE: [string, string] = ['content-type', 'application/json'];
@@ -75,8 +80,10 @@ function errorBody(code: string, message: string, requestId: string, fix?: strin
   return { error: { code, message, requestId, ...(fix ? { fix } : {}) } };
 }
 
-export class HostApp {
+export class HostApp implements LocalApp {
   readonly #router: Router<RouteTarget>;
+  readonly #tracer: Tracer;
+  readonly #byService = new Map<string, Router<RouteTarget>>();
   readonly #deadlines = new Deadlines();
   readonly #slots: ServiceSlot[];
   readonly #logger: Logger;
@@ -108,6 +115,7 @@ export class HostApp {
       ),
     );
     this.#logger = opts.logger;
+    this.#tracer = opts.tracer ?? new IdTracer();
     const failed = opts.failed ?? [];
     this.#failed = failed.map((s) => s.name);
     this.#failedRouter = new Router(
@@ -149,6 +157,50 @@ export class HostApp {
 
   memoryByService(): [string, number][] {
     return this.#slots.map((s) => [s.spec.name, s.engine.memoryBytes()]);
+  }
+
+  serves(service: string): boolean {
+    return this.#slots.some((s) => s.spec.name === service);
+  }
+
+  /** Serves `req` with the named service, by that service's routes (service chaining in process). */
+  async handleService(service: string, req: HostRequest): Promise<HostResponse> {
+    let router = this.#byService.get(service);
+    if (!router) {
+      const slot = this.#slots.find((s) => s.spec.name === service);
+      const entries = slot
+        ? slot.spec.routes
+            .map((route) => this.#router.match(route.prefix)!)
+            .filter((e) => e.target.slot === slot)
+        : [];
+      router = new Router(entries.map((e) => ({ route: { prefix: e.prefix } as never, target: e.target })));
+      this.#byService.set(service, router);
+    }
+    // A guest's request target is read the one way every request's is (request-target.ts).
+    const target = parseRequestTarget(req.pathWithQuery);
+    if (typeof target === 'string') {
+      return jsonResponse(
+        400,
+        errorBody('BAD_REQUEST', target, req.requestId, 'send a target such as /orders/1?x=2'),
+      );
+    }
+    const path = target.path;
+    const entry = router.match(path);
+    if (entry === undefined) {
+      return jsonResponse(
+        404,
+        errorBody(
+          'NO_ROUTE',
+          `service '${service}' has no route for ${path}`,
+          req.requestId,
+          'check its routes in wasmkube.yaml',
+        ),
+      );
+    }
+    return this.#serve(
+      entry.target,
+      target.pathWithQuery === req.pathWithQuery ? req : { ...req, pathWithQuery: target.pathWithQuery },
+    );
   }
 
   async handle(received: HostRequest): Promise<HostResponse> {
@@ -253,6 +305,20 @@ export class HostApp {
           { fix: 'make the handler faster or raise limits.timeout in wasmkube.yaml' },
         ),
     );
+    // The W3C trace: continued from the caller's traceparent or started here; the guest sees this span.
+    let incoming: string | undefined;
+    const headers: (readonly [string, string])[] = [];
+    for (const h of req.headers) {
+      if (h[0] === 'traceparent') incoming = h[1];
+      else if (h[0] !== 'tracestate') headers.push(h);
+    }
+    const span = startInbound(this.#tracer, incoming, {
+      'wasmkube.service': spec.name,
+      'http.request.method': req.method,
+      'http.route': prefix,
+      'url.path': path(req.pathWithQuery),
+    });
+    headers.push(['traceparent', formatTraceparent(span.context)]);
     const client = req.signal;
     const clientGone = () => cancel.abort(client?.reason);
     if (client?.aborted) clientGone();
@@ -267,11 +333,12 @@ export class HostApp {
             pathWithQuery: req.pathWithQuery,
             scheme: req.scheme,
             authority: req.authority,
-            headers: req.headers,
+            headers,
             body,
             requestId: req.requestId,
             remoteAddress: req.remoteAddress,
             routePrefix: prefix,
+            trace: span.context,
           },
           { deadline: deadlineAt, signal: cancel },
         ),
@@ -288,7 +355,7 @@ export class HostApp {
       // Whatever the guest is still doing for this request stops: its waits reject, its body fails.
       cancel.abort(err);
       guestRes?.body.fail(err instanceof Error ? err : new Error(String(err)));
-      res = this.#failure(spec, req, err);
+      res = this.#failure(spec, req, err, span.context.traceId);
       res.body.end();
     }
     const status = res.status;
@@ -301,11 +368,14 @@ export class HostApp {
       stats.done(req.method, status, seconds);
       const failed = res.body.error;
       if (failed && !(isWasmkubeError(failed) && failed.code === 'CLIENT_CLOSED'))
-        this.#recordError(spec, req, failed);
+        this.#recordError(spec, req, failed, span.context.traceId);
+      span.setAttribute('http.response.status_code', status);
+      span.end(status >= 500 || failed ? (failed?.message ?? String(status)) : undefined);
       if (this.#logger.isLevelEnabled('info')) {
         this.#logger.info(
           {
             reqId: req.requestId,
+            traceId: span.context.traceId,
             service: spec.name,
             method: req.method,
             path: req.pathWithQuery,
@@ -347,25 +417,30 @@ export class HostApp {
     return res;
   }
 
-  #failure(spec: ServiceSpec, req: HostRequest, err: unknown): HostResponse {
+  #failure(spec: ServiceSpec, req: HostRequest, err: unknown, traceId?: string): HostResponse {
     if (!isWasmkubeError(err)) {
-      this.#logger.error({ reqId: req.requestId, service: spec.name, err }, 'host error');
+      this.#logger.error({ reqId: req.requestId, traceId, service: spec.name, err }, 'host error');
       return jsonResponse(500, errorBody('INTERNAL', 'internal host error', req.requestId));
     }
     if (err.code === 'CLIENT_CLOSED')
-      this.#logger.info({ reqId: req.requestId, service: spec.name }, err.message);
-    else this.#recordError(spec, req, err);
+      this.#logger.info({ reqId: req.requestId, traceId, service: spec.name }, err.message);
+    else this.#recordError(spec, req, err, traceId);
     return jsonResponse(err.status, errorBody(err.code, err.message, req.requestId, err.fix));
   }
 
-  #recordError(spec: ServiceSpec, req: HostRequest, err: Error): void {
+  #recordError(spec: ServiceSpec, req: HostRequest, err: Error, traceId?: string): void {
     const kind = isWasmkubeError(err) ? failureKind(err) : 'trap';
     this.#metrics.guestError(spec.name, kind);
     this.#logger.warn(
-      { reqId: req.requestId, service: spec.name, kind, error: err.message, cause: errCause(err) },
+      { reqId: req.requestId, traceId, service: spec.name, kind, error: err.message, cause: errCause(err) },
       'guest failed',
     );
   }
+}
+
+function path(pathWithQuery: string): string {
+  const q = pathWithQuery.indexOf('?');
+  return q === -1 ? pathWithQuery : pathWithQuery.slice(0, q);
 }
 
 function asError(reason: unknown): Error {

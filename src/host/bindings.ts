@@ -11,6 +11,9 @@ import { filesFor } from './files/bindings.ts';
 import { type FilesGrant, NO_FILES } from './files/grant.ts';
 import type { ServiceKeyValue } from './keyvalue/stores.ts';
 import type { HostMetrics } from './metrics.ts';
+import type { LocalDispatcher } from './outbound/local.ts';
+import { createOutbound, type Outbound } from './outbound/outbound.ts';
+import type { Tracer } from './tracing/tracer.ts';
 
 /** What a service may use of the host. Each field is owned by one capability module. */
 export interface ServiceBindings {
@@ -21,6 +24,10 @@ export interface ServiceBindings {
   readonly keyValue?: ServiceKeyValue;
   /** The service's /data and read-only files, preopened for the guest (files/grant.ts). */
   readonly files?: FilesGrant;
+  /** wasi:http/outgoing-handler: calls checked against allowedOutboundHosts (outbound/outbound.ts). */
+  readonly outbound?: Outbound;
+  /** Spans for inbound requests and outbound calls (tracing/tracer.ts). */
+  readonly tracer?: Tracer;
 }
 
 /** What the host process offers for building a service's bindings. */
@@ -29,6 +36,9 @@ export interface BindingsContext {
   readonly metrics: HostMetrics;
   /** The app's variables and stores, resolved once per thread (config/app-state.ts). */
   readonly state?: AppState;
+  /** This thread's HostApp, for service chaining in process (set once it exists). */
+  readonly local?: LocalDispatcher;
+  readonly tracer?: Tracer;
 }
 
 export function createServiceBindings(service: ServiceSpec, ctx: BindingsContext): ServiceBindings {
@@ -41,6 +51,13 @@ export function createServiceBindings(service: ServiceSpec, ctx: BindingsContext
     ...(config === undefined ? {} : { config }),
     ...(keyValue === undefined ? {} : { keyValue }),
     files: filesFor(service),
+    outbound: createOutbound(service, {
+      logger: ctx.logger,
+      stats: ctx.metrics.outbound,
+      tracer: ctx.tracer,
+      local: ctx.local,
+    }),
+    tracer: ctx.tracer,
   };
 }
 

@@ -4,6 +4,7 @@
 import type { ServiceSpec } from '../manifest/index.ts';
 import type { BodyReader, BodyWriter } from './body.ts';
 import type { Cancel } from './cancel.ts';
+import type { TraceContext } from './tracing/trace-context.ts';
 
 export interface GuestRequest {
   readonly method: string;
@@ -18,6 +19,8 @@ export interface GuestRequest {
   readonly remoteAddress: string;
   /** The route prefix that selected the service (`/orders`), for CGI SCRIPT_NAME / PATH_INFO. */
   readonly routePrefix: string;
+  /** The host's span for this request (W3C ids): the parent of the guest's outbound calls. */
+  readonly trace?: TraceContext;
 }
 
 export interface GuestResponse {
@@ -31,7 +34,7 @@ export type GuestErrorKind = 'trap' | 'deadline' | 'memory' | 'body_limit' | 'in
 /** Observations the engine reports to the host core (metrics, logs). */
 export interface EngineEvents {
   instanceCreated(): void;
-  guestLog(stream: 'stdout' | 'stderr', line: string, requestId: string | undefined): void;
+  guestLog(stream: 'stdout' | 'stderr', line: string, requestId: string | undefined, traceId?: string): void;
   /** A host decision about this service the user should see once (e.g. isolation switched). */
   notice?(message: string): void;
   /** Lines dropped past the request's log budget (log-budget.ts). */

@@ -3,6 +3,7 @@
 // merged by the supervisor when several threads serve the same port.
 
 import type client from 'prom-client';
+import { OutboundStats } from './outbound/metrics.ts';
 import { LabeledCounter, RouteStats, registerRequestMetrics } from './request-metrics.ts';
 
 export interface HostMetrics {
@@ -12,6 +13,8 @@ export interface HostMetrics {
   instanceCreated(service: string): void;
   /** Guest stdout/stderr lines dropped past the per-request log budget (log-budget.ts). */
   guestLogDropped(service: string, lines: number): void;
+  /** Outbound calls made by guests (outbound/metrics.ts). */
+  readonly outbound: OutboundStats;
   /** This thread's registry, made on first use. */
   registry(): Promise<client.Registry>;
 }
@@ -37,6 +40,7 @@ export function createMetrics(
     "Guest stdout/stderr lines dropped past a request's log budget, by service",
     ['service'],
   );
+  const outbound = new OutboundStats();
   let registry: Promise<client.Registry> | undefined;
   const build = async () => {
     const { default: prom } = await import('prom-client');
@@ -55,6 +59,7 @@ export function createMetrics(
         for (const [service, bytes] of pendingOf()) this.set({ service }, bytes);
       },
     });
+    outbound.register(r);
     new prom.Gauge({
       name: 'wasmkube_wasm_memory_bytes',
       help: 'Linear memory held by live wasm instances, by service',
@@ -78,6 +83,7 @@ export function createMetrics(
     guestError: (service, kind) => guestErrors.inc(service, kind),
     instanceCreated: (service) => instances.inc(service),
     guestLogDropped: (service, lines) => logDropped.add(lines, service),
+    outbound,
     registry() {
       registry ??= build();
       return registry;

@@ -14,6 +14,8 @@ import { type Compiled, loadEngine } from './load.ts';
 import { LOG_BUDGET_BYTES } from './log-budget.ts';
 import { createLogger, type LoggerOptions } from './logger.ts';
 import { createMetrics } from './metrics.ts';
+import { LocalDispatcher } from './outbound/local.ts';
+import { processTracer } from './tracing/tracer.ts';
 
 export interface ServeConfig {
   readonly manifest: AppManifest;
@@ -63,8 +65,8 @@ export async function startServing(
     let warned: string | undefined;
     return {
       instanceCreated: () => metrics.instanceCreated(service),
-      guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
-        logger.info({ service, stream, reqId, guest: true }, state.redact(line)),
+      guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined, traceId?: string) =>
+        logger.info({ service, stream, reqId, traceId, guest: true }, state.redact(line)),
       guestLogDropped: (lines: number, reqId: string | undefined) => {
         metrics.guestLogDropped(service, lines);
         if (warned === reqId) return;
@@ -80,6 +82,9 @@ export async function startServing(
       },
     };
   };
+  // Spans leave the process only with OTEL_EXPORTER_OTLP_ENDPOINT set (the SDK is loaded only then).
+  const tracer = await processTracer();
+  const local = new LocalDispatcher();
   const engines: Engine[] = [];
   const failed: ServiceSpec[] = [];
   const errors: WasmkubeError[] = [];
@@ -89,7 +94,7 @@ export async function startServing(
         await loadEngine(
           service,
           events(service.name),
-          createServiceBindings(service, { logger, metrics, state }),
+          createServiceBindings(service, { logger, metrics, state, local, tracer }),
         ),
       );
     } catch (err) {
@@ -112,7 +117,8 @@ export async function startServing(
     for (const e of errors)
       logger.error({ code: e.code, fix: e.fix }, `${e.message} (skipped: --keep-going)`);
   }
-  app = new HostApp({ engines, logger, metrics, renderMetrics, failed });
+  app = new HostApp({ engines, logger, metrics, renderMetrics, failed, tracer });
+  local.app = app;
   const failedNames = failed.map((s) => s.name);
   const server = new NodeHttpServer(app, logger, config.manifest.host.http);
   let address: AddressInfo;
@@ -150,6 +156,7 @@ export async function startServing(
       await closed;
       for (const e of engines) e.close();
       await state.close();
+      await tracer.flush();
       return { unfinished };
     },
   };

@@ -65,11 +65,12 @@ const AppKubernetesShape = {
       gatewayNamespace: name('namespace', 'ingress-nginx'),
       gatewayPodLabels: stringMap('pod labels'),
       prometheusNamespace: name('namespace', 'monitoring'),
+      dnsNamespace: name('namespace', 'kube-system'),
     })
     .partial()
     .meta({
       description:
-        'Where the gateway (default namespace ingress-nginx) and Prometheus (default monitoring) run, for the NetworkPolicies.',
+        'Where the gateway (default namespace ingress-nginx), Prometheus (default monitoring) and cluster DNS (default kube-system, pods k8s-app=kube-dns) run, for the NetworkPolicies.',
     }),
   serviceMonitor: z
     .boolean()

@@ -352,7 +352,8 @@ export const ServiceSchema = z
       )
       .optional()
       .meta({
-        description: 'Origins (scheme://host[:port]) the service may call; nothing else is reachable.',
+        description:
+          "Origins (scheme://host[:port]) the service may call, in Spin's forms: https://api.example.com, https://*.example.com:8443, http://payments (a service of the app), *://*:*; none: no outbound calls.",
       }),
     limits: LimitsSchema.optional().meta({ description: 'Per-service limits enforced by the host.' }),
     isolation: z

@@ -14,6 +14,8 @@ export type GuestName =
   | 'kv-draft-component'
   | 'js-component'
   | 'js-state'
+  | 'chain-component'
+  | 'fetch-component'
   | 'wagi-hello'
   | 'wagi-test'
   | 'wagi-hostile'
@@ -73,6 +75,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     description:
       'wasi:config 0.2.0-rc.1 + wasi:keyvalue 0.2.0-draft: increments "hits" in store "default", answers the variable "greeting"',
   },
+  'chain-component': {
+    engine: 'component',
+    spec: { kind: 'wat', source: root('guests/wat/chain-component.wat'), witDir: WIT },
+    description: 'calls GET http://hello/ through wasi:http/outgoing-handler and streams its body back (200)',
+  },
   'js-component': {
     engine: 'component',
     spec: {
@@ -94,6 +101,17 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     },
     description:
       'componentize-js guest of wasi:config + wasi:keyvalue (Spin versions): /config[/NAME] /env /log/NAME /get|set|delete|exists|incr|cas|batch|getset/STORE/KEY /keys/STORE',
+  },
+  'fetch-component': {
+    engine: 'component',
+    spec: {
+      kind: 'js',
+      source: root('guests/js-fetch/fetch-component.js'),
+      witDir: WIT,
+      world: 'wasmkube:guests/http-service@0.1.0',
+    },
+    description:
+      'componentize-js guest calling out with fetch(): /call?url=U[&method=M] (x-send-NAME headers sent as NAME) /headers /hello',
   },
   'wagi-hello': {
     engine: 'wagi',

@@ -11,6 +11,7 @@ import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse }
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { DeadlineExceeded, FUEL } from '../guard.ts';
 import { BudgetedLog, LogBudget } from '../log-budget.ts';
+import type { TraceContext } from '../tracing/trace-context.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
@@ -52,6 +53,8 @@ interface InstanceState extends HttpState {
   deadline: number;
   timeoutMs: number;
   requestId: string | undefined;
+  /** The inbound span of the request it serves: the parent of its outbound calls. */
+  trace: TraceContext | undefined;
 }
 
 export interface ComponentEngineOptions {
@@ -117,6 +120,7 @@ export class ComponentEngine implements Engine {
       deadline: Number.POSITIVE_INFINITY,
       timeoutMs: 0,
       requestId: undefined,
+      trace: undefined,
     };
     // Each instance has its own deadline, so a guest resumed after a wait is held to its own request's.
     const hook = makeInterruptHook(() => {
@@ -126,17 +130,15 @@ export class ComponentEngine implements Engine {
     // stdout and stderr share one budget per request (log-budget.ts).
     const budget = new LogBudget();
     const log = (stream: 'stdout' | 'stderr') => {
-      // The one-shot message of a fetch-event guest is seen on stderr before the budget could drop it.
-      const sink =
-        stream === 'stderr'
-          ? {
-              ...events,
-              guestLog: (s: 'stdout' | 'stderr', l: string, id: string | undefined) => {
-                if (l.includes(ONE_SHOT_MESSAGE)) this.#oneShot(state.requestId);
-                events.guestLog(s, l, id);
-              },
-            }
-          : events;
+      // Guest lines carry the request's trace id; the one-shot message of a fetch-event guest is seen on
+      // stderr before the budget could drop it.
+      const sink = {
+        ...events,
+        guestLog: (s: 'stdout' | 'stderr', l: string, id: string | undefined) => {
+          if (stream === 'stderr' && l.includes(ONE_SHOT_MESSAGE)) this.#oneShot(state.requestId);
+          events.guestLog(s, l, id, state.trace?.traceId);
+        },
+      };
       const lines = new BudgetedLog(stream, sink, budget, () => state.requestId);
       return {
         lines,
@@ -152,7 +154,7 @@ export class ComponentEngine implements Engine {
     const stderr = log('stderr');
     const imports = {
       ...ioImports(),
-      ...httpImports(state),
+      ...httpImports(state, this.#opts.bindings?.outbound),
       ...baseImports(
         {
           env: guestEnvironment(service, this.#opts.bindings?.config),
@@ -263,6 +265,7 @@ export class ComponentEngine implements Engine {
     state.deadline = ctx.deadline;
     state.timeoutMs = this.service.limits.timeoutMs;
     state.requestId = req.requestId;
+    state.trace = req.trace;
     const out = new ResponseOutparam();
     // Settled once: when the guest returns, or earlier when it has set its response and waits for I/O
     // (then the head and what it wrote so far go out while it goes on).

@@ -3,15 +3,9 @@
 
 import { type BodyReader, BodyWriter } from '../body.ts';
 import { latin1 } from '../latin1.ts';
-import {
-  bodySink,
-  InputStream,
-  type IoError,
-  OutputStream,
-  Pollable,
-  type ScopeRef,
-  type WaitScope,
-} from './io.ts';
+import type { Outbound } from '../outbound/outbound.ts';
+import { bodySink, InputStream, OutputStream, Pollable, type ScopeRef, type WaitScope } from './io.ts';
+import { type OutgoingState, outgoingImports } from './outgoing.ts';
 
 type Result<T, E> = { tag: 'ok'; val: T } | { tag: 'err'; val: E };
 type HeaderError = { tag: 'invalid-syntax' | 'forbidden' | 'immutable' };
@@ -214,73 +208,6 @@ export interface HttpState {
   scope: WaitScope | null;
 }
 
-const DENIED = 'HTTP-request-denied';
-
-/** Outbound HTTP is not offered yet: guests that link it get a clear refusal at call time. */
-class OutgoingRequest {
-  method() {
-    return { tag: 'get' };
-  }
-  setMethod() {
-    return OK;
-  }
-  pathWithQuery() {
-    return undefined;
-  }
-  setPathWithQuery() {
-    return OK;
-  }
-  scheme() {
-    return undefined;
-  }
-  setScheme() {
-    return OK;
-  }
-  authority() {
-    return undefined;
-  }
-  setAuthority() {
-    return OK;
-  }
-  headers() {
-    return new Fields();
-  }
-  body() {
-    return { tag: 'err', val: undefined };
-  }
-}
-
-class RequestOptions {
-  connectTimeout() {
-    return undefined;
-  }
-  setConnectTimeout() {
-    return OK;
-  }
-  firstByteTimeout() {
-    return undefined;
-  }
-  setFirstByteTimeout() {
-    return OK;
-  }
-  betweenBytesTimeout() {
-    return undefined;
-  }
-  setBetweenBytesTimeout() {
-    return OK;
-  }
-}
-
-class IncomingResponse {}
-class FutureIncomingResponse {
-  subscribe() {
-    return Pollable.always;
-  }
-  get() {
-    return { tag: 'ok', val: { tag: 'err', val: { tag: DENIED } } };
-  }
-}
-
 /** What the engine reads of a guest's response. */
 export interface GuestOutgoingResponse {
   readonly status: number;
@@ -288,8 +215,11 @@ export interface GuestOutgoingResponse {
   readonly bodyWriter: BodyWriter;
 }
 
-/** wasi:http imports for one instance; `state.scope` is the request that instance serves now. */
-export function httpImports(state: HttpState) {
+/**
+ * wasi:http imports for one instance; `state.scope` is the request that instance serves now. jco's glue
+ * looks imports up without their version, so these serve every 0.2.x patch version a guest imports.
+ */
+export function httpImports(state: OutgoingState, outbound?: Outbound) {
   class OutgoingResponse implements GuestOutgoingResponse {
     status = 200;
     readonly headersField: Fields;
@@ -335,6 +265,7 @@ export function httpImports(state: HttpState) {
     }
   }
 
+  const outgoing = outgoingImports(state, OutgoingBody, outbound);
   return {
     'wasi:http/types': {
       Fields,
@@ -344,14 +275,8 @@ export function httpImports(state: HttpState) {
       OutgoingResponse,
       OutgoingBody,
       ResponseOutparam,
-      OutgoingRequest,
-      RequestOptions,
-      IncomingResponse,
-      FutureIncomingResponse,
-      httpErrorCode: (_err: IoError) => undefined,
+      ...outgoing.types,
     },
-    'wasi:http/outgoing-handler': {
-      handle: () => ({ tag: 'err', val: { tag: DENIED } }),
-    },
+    'wasi:http/outgoing-handler': outgoing.handler,
   };
 }

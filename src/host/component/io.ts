@@ -15,8 +15,11 @@ const MAX_BLOCKING_WRITE = 64 * 1024;
 
 export class IoError {
   readonly #message: string;
-  constructor(message: string) {
+  /** What failed underneath (an outbound body's socket error): wasi:http's http-error-code reads it. */
+  readonly cause: unknown;
+  constructor(message: string, cause?: unknown) {
     this.#message = message;
+    this.cause = cause;
   }
   toDebugString(): string {
     return this.#message;
@@ -134,7 +137,7 @@ export class InputStream {
     try {
       chunk = this.#reader.tryRead(Number(len));
     } catch (err) {
-      return { tag: 'err', val: { tag: 'last-operation-failed', val: new IoError(String(err)) } };
+      return { tag: 'err', val: { tag: 'last-operation-failed', val: new IoError(String(err), err) } };
     }
     if (chunk === null) return CLOSED;
     if (chunk === undefined) return undefined;

@@ -69,7 +69,12 @@ export class WagiEngine implements Engine {
     const out: Uint8Array[] = [];
     let outBytes = 0;
     const outputLimit = Math.max(this.service.limits.memoryBytes, 1 << 20);
-    const errLines = new BudgetedLog('stderr', this.#events, new LogBudget(), () => req.requestId);
+    const errLines = new BudgetedLog(
+      'stderr',
+      { ...this.#events, guestLog: (s, l, id) => this.#events.guestLog(s, l, id, req.trace?.traceId) },
+      new LogBudget(),
+      () => req.requestId,
+    );
     const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
     const io: Preview1Options = {
       args: [this.service.name, ...(query ? query.split('&').map(safeDecode) : [])],

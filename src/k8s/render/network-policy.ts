@@ -1,25 +1,25 @@
 // A NetworkPolicy per service: ingress only from the gateway's namespace and from the app's services
-// that may call this one (their `allowedOutboundHosts` name it), and from Prometheus when scraped.
+// that may call this one (their `allowedOutboundHosts` name it), and from Prometheus when scraped;
+// egress as its own allowedOutboundHosts say (network-egress.ts).
 // @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
 
 import type { ServiceSpec } from '../../manifest/index.ts';
+import { parseOutboundPattern } from '../../manifest/outbound-hosts.ts';
 import type { KubeObject } from '../types.ts';
 import type { RenderContext } from './context.ts';
+import { egressRules, servicesNamedBy } from './network-egress.ts';
 import { podSelector } from './pod.ts';
 import { monitored } from './service-monitor.ts';
 import { metadata } from './workload.ts';
 
 /** Services of the app whose allowed outbound hosts reach `target` by a cluster DNS name. */
 export function callersOf(ctx: RenderContext, target: ServiceSpec): ServiceSpec[] {
-  const names = new Set([
-    target.name,
-    `${target.name}.${ctx.namespace}`,
-    `${target.name}.${ctx.namespace}.svc`,
-    `${target.name}.${ctx.namespace}.svc.cluster.local`,
-  ]);
   return ctx.app.services.filter(
     (s) =>
-      s.name !== target.name && s.allowedOutboundHosts.some((origin) => names.has(new URL(origin).hostname)),
+      s.name !== target.name &&
+      s.allowedOutboundHosts.some((origin) =>
+        servicesNamedBy(ctx, parseOutboundPattern(origin), s.name).some((t) => t.name === target.name),
+      ),
   );
 }
 
@@ -47,9 +47,10 @@ export function networkPolicy(ctx: RenderContext, service: ServiceSpec): KubeObj
       kind: 'NetworkPolicy',
       metadata: metadata(ctx, service),
       spec: {
+        egress: egressRules(ctx, service),
         ingress: [{ from, ports: [{ port: 'http', protocol: 'TCP' }] }],
         podSelector: { matchLabels: podSelector(ctx, service) },
-        policyTypes: ['Ingress'],
+        policyTypes: ['Ingress', 'Egress'],
       },
     },
   ];
