@@ -12,7 +12,7 @@ import { type KubeObject, validationProblems } from '../../src/k8s/index.ts';
 import { CLI, ROOT, runCli } from '../helpers/host.ts';
 
 describe('wasmkube k8s render', () => {
-  it('prints the example shop, one service per mode, all valid', async () => {
+  it('prints the example shop (container, wasm and two StatefulSets for /data), all valid', async () => {
     const { code, stdout, stderr } = await runCli(['k8s', 'render', 'examples/shop']);
     assert.equal(code, 0, stderr);
     const objects = parseAllDocuments(stdout).map((d) => d.toJS() as KubeObject);
@@ -26,7 +26,7 @@ describe('wasmkube k8s render', () => {
       'Deployment/catalog',
       'Deployment/orders',
       'StatefulSet/inventory',
-      'Service/payments',
+      'StatefulSet/payments',
     ]);
   });
 

@@ -22,6 +22,8 @@ import { renderContext } from '../../src/k8s/render/context.ts';
 import { loadManifest } from '../../src/manifest/index.ts';
 
 const SHOP = fileURLToPath(new URL('../../examples/shop', import.meta.url));
+/** One service per mode, Knative included (the shop has none: its stateful services need volumes). */
+const MODES = fileURLToPath(new URL('./fixtures/modes.yaml', import.meta.url));
 const obj = (apiVersion: string, kind: string, name: string, namespace?: string, extra = {}): KubeObject => ({
   apiVersion,
   kind,
@@ -77,9 +79,9 @@ describe('ApplySet', () => {
   });
 
   it('labels every member and records the group-kinds on the parent', async () => {
-    const { app } = await loadManifest(SHOP);
-    const objects = renderApp(app);
-    const set = applySet(app.name, 'shop', objects, '1.0.0', ['Widget.example.com']);
+    const { app } = await loadManifest(MODES);
+    const objects = renderApp(app, { registry: 'r.example' });
+    const set = applySet(app.name, 'modes', objects, '1.0.0', ['Widget.example.com']);
     assert.equal(set.members.length, objects.length);
     for (const m of set.members) assert.equal(m.metadata.labels?.[APPLYSET_PART_OF], set.id);
     assert.equal(set.parent.kind, 'Secret');
@@ -315,13 +317,10 @@ describe('summary, deletion and status', () => {
       ],
       [
         'payments',
-        obj('serving.knative.dev/v1', 'Service', 'payments', 'shop', {
+        obj('apps/v1', 'StatefulSet', 'payments', 'shop', {
           metadata: { name: 'payments', generation: 1 },
-          status: {
-            observedGeneration: 1,
-            url: 'https://payments.shop.example.com',
-            conditions: [{ type: 'Ready', status: 'True' }],
-          },
+          spec: { replicas: 1 },
+          status: { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1 },
         }),
       ],
     ]);
@@ -332,8 +331,23 @@ describe('summary, deletion and status', () => {
         ['catalog', 'Deployment shop/catalog', '-', 'http://shop.example.com/catalog'],
         ['inventory', 'StatefulSet shop/inventory', '-', 'http://shop.example.com/inventory'],
         ['orders', 'Deployment shop/orders', '2/3', 'http://shop.example.com/orders'],
-        ['payments', 'ksvc shop/payments', 'ready', 'https://payments.shop.example.com'],
+        ['payments', 'StatefulSet shop/payments', '1/1', 'http://shop.example.com/payments'],
       ],
+    );
+    // A Knative Service reports its own URL and Ready condition.
+    const modes = renderContext((await loadManifest(MODES)).app, { registry: 'r.example' });
+    const ksvc = obj('serving.knative.dev/v1', 'Service', 'fn', 'modes', {
+      metadata: { name: 'fn', generation: 1 },
+      status: {
+        observedGeneration: 1,
+        url: 'https://fn.modes.example.com',
+        conditions: [{ type: 'Ready', status: 'True' }],
+      },
+    });
+    const fn = statusRows(modes, new Map([['fn', ksvc]])).find((r) => r.service === 'fn')!;
+    assert.deepEqual(
+      [fn.workload, fn.ready, fn.url],
+      ['ksvc modes/fn', 'ready', 'https://fn.modes.example.com'],
     );
     const table = formatStatus(rows).split('\n');
     assert.match(table[0] as string, /^SERVICE\s+MODE\s+WORKLOAD\s+READY\s+URL\s+STATUS$/);

@@ -438,13 +438,13 @@ describe('the example shop', () => {
     });
   });
 
-  it('has one service in each mode', async () => {
+  it('runs each service in the mode its state needs', async () => {
     const { app } = await loadManifest(SHOP);
     assert.deepEqual(app.services.map((s) => [s.name, s.kubernetes.mode]).sort(), [
       ['catalog', 'wasm'],
       ['inventory', 'stateful'],
       ['orders', 'container'],
-      ['payments', 'knative'],
+      ['payments', 'stateful'],
     ]);
   });
 });
