@@ -48,7 +48,26 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     log: opts.log ?? {},
   };
   const threads: ThreadHandle[] = [];
-  const render = async () => mergeMetrics((await Promise.all(threads.map((t) => t.metricsJson()))) as never);
+  // A busy thread must not hold up the scrape: past a per-thread timeout its last snapshot stands in
+  // (counters never seem to go back), and a gauge names it.
+  const lastSnapshots: unknown[] = [];
+  const render = async () => {
+    const late: number[] = [];
+    const snapshots = await Promise.all(
+      threads.map((t, i) => {
+        const fresh = t.metricsJson().then((v) => {
+          lastSnapshots[i] = v;
+          return v;
+        });
+        return Promise.race([fresh, sleep(METRICS_THREAD_TIMEOUT_MS).then(() => LATE)]).then((v) => {
+          if (v !== LATE) return v;
+          late.push(i);
+          return lastSnapshots[i] ?? [];
+        });
+      }),
+    );
+    return mergeMetrics([...snapshots, [lateGauge(threads.length, late)]] as never);
+  };
   const crashes: number[] = [];
   let address: AddressInfo;
   let failed: readonly string[];
@@ -135,6 +154,30 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   };
 }
 
+/** How long /metrics waits for each serving thread's snapshot. */
+export const METRICS_THREAD_TIMEOUT_MS = 1000;
+const LATE = Symbol('late');
+
+function lateGauge(threads: number, late: readonly number[]) {
+  return {
+    name: 'wasmkube_metrics_thread_late',
+    help: `1 for a serving thread that did not send its metrics within ${METRICS_THREAD_TIMEOUT_MS} ms (its last snapshot is shown)`,
+    type: 'gauge',
+    aggregator: 'sum',
+    values: Array.from({ length: threads }, (_, i) => ({
+      value: late.includes(i) ? 1 : 0,
+      labels: { thread: String(i) },
+    })),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
+/** How long after its grace period a draining thread may take to report. */
+const DRAIN_REPORT_MS = 1000;
+
 function probeFree(host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
@@ -201,7 +244,19 @@ function spawnThread(
                 draining = true;
                 if (exited) return Promise.resolve({ unfinished: 0 });
                 return new Promise((r) => {
+                  // The grace period is a hard bound here too: a thread that has not reported by then
+                  // (a guest it cannot preempt) is terminated with what it was running.
+                  const overdue = setTimeout(
+                    () => {
+                      process.stderr.write(
+                        `wasmkube: serving thread ${config.thread} did not finish draining within the grace period; stopping it\n`,
+                      );
+                      drained?.({ unfinished: 1 });
+                    },
+                    drainDelayMs + gracePeriodMs + DRAIN_REPORT_MS,
+                  );
                   drained = (res) => {
+                    clearTimeout(overdue);
                     drained = undefined;
                     void worker.terminate();
                     r(res);
