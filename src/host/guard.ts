@@ -37,18 +37,8 @@ interface Waiter {
  */
 const waiting: Waiter[] = [];
 let sliceEnd = Number.NEGATIVE_INFINITY;
-let sliceMs = TIME_SLICE_MS;
+const sliceMs = TIME_SLICE_MS;
 let scheduled = false;
-
-/** Sets this thread's time slice (for hosts configured otherwise, and for tests). */
-export function setTimeSlice(ms: number): void {
-  sliceMs = Math.max(0.1, ms);
-}
-
-/** Guests on this thread waiting for their next slice. */
-export function waitingGuests(): number {
-  return waiting.length;
-}
 
 function schedule(): void {
   if (scheduled) return;
