@@ -15,11 +15,28 @@ export const FUEL = 20_000;
  */
 export const TIME_SLICE_MS = 5;
 
+/**
+ * How long a guest may run where it cannot yield: inside its allocator while the host lowers a host
+ * call's result into it (a JS frame is below it, and JSPI suspends wasm frames only). No allocator
+ * needs that long; one that loops there is stopped instead of holding the thread to its deadline.
+ */
+export const NO_YIELD_LIMIT_MS = 100;
+
 export class DeadlineExceeded extends WasmkubeError {
   constructor(timeoutMs: number) {
     super('GUEST_DEADLINE', `the guest ran past its ${timeoutMs} ms deadline and was stopped`, {
       fix: 'make the handler faster or raise limits.timeout in wasmkube.yaml',
     });
+  }
+}
+
+class Unyielding extends WasmkubeError {
+  constructor() {
+    super(
+      'GUEST_DEADLINE',
+      `the guest ran over ${NO_YIELD_LIMIT_MS} ms inside a host call without yielding its thread and was stopped`,
+      { fix: "the guest's allocator (cabi_realloc) loops or runs too long: it must return promptly" },
+    );
   }
 }
 
@@ -59,6 +76,7 @@ function resumeNext(): void {
       continue;
     }
     sliceEnd = now + sliceMs;
+    w.clock.unyieldingSince = -1;
     w.resolve(FUEL);
     break;
   }
@@ -77,6 +95,8 @@ export class GuestClock {
   stopped: unknown = undefined;
   /** Set while it waits in the run queue. */
   waiter: Waiter | undefined = undefined;
+  /** When it first failed to suspend since it last yielded; -1 when it has not. */
+  unyieldingSince = -1;
   /** Its first check since `enter` has not come yet. */
   #fresh = true;
   readonly hook: InterruptHook;
@@ -92,6 +112,7 @@ export class GuestClock {
     this.deadline = deadline;
     this.timeoutMs = timeoutMs;
     this.stopped = undefined;
+    this.unyieldingSince = -1;
     this.#fresh = true;
   }
 
@@ -142,9 +163,15 @@ export class GuestClock {
   /** The hook could not suspend (a JS frame below), or `#check` threw or was rejected. */
   #fallback(): number {
     // A failed suspension leaves its promise queued: it is not waiting after all.
+    const failedToSuspend = this.waiter !== undefined;
     this.#dequeue();
     if (this.stopped !== undefined) throw this.stopped;
-    if (performance.now() > this.deadline) throw new DeadlineExceeded(this.timeoutMs);
+    const now = performance.now();
+    if (now > this.deadline) throw new DeadlineExceeded(this.timeoutMs);
+    if (failedToSuspend) {
+      if (this.unyieldingSince < 0) this.unyieldingSince = now;
+      else if (now - this.unyieldingSince > NO_YIELD_LIMIT_MS) throw new Unyielding();
+    }
     return FUEL;
   }
 }

@@ -7,8 +7,8 @@ import { WasmkubeError } from '../errors.ts';
 import type { AppManifest } from '../manifest/index.ts';
 import { autoWorkers } from './cpus.ts';
 import type { LoggerOptions } from './logger.ts';
-import { mergeMetrics } from './metrics.ts';
 import { type ServeConfig, type ServingThread, startServing } from './serve.ts';
+import { threadMetrics } from './thread-metrics.ts';
 
 export interface HostOptions {
   readonly manifest: AppManifest;
@@ -48,26 +48,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     log: opts.log ?? {},
   };
   const threads: ThreadHandle[] = [];
-  // A busy thread must not hold up the scrape: past a per-thread timeout its last snapshot stands in
-  // (counters never seem to go back), and a gauge names it.
-  const lastSnapshots: unknown[] = [];
-  const render = async () => {
-    const late: number[] = [];
-    const snapshots = await Promise.all(
-      threads.map((t, i) => {
-        const fresh = t.metricsJson().then((v) => {
-          lastSnapshots[i] = v;
-          return v;
-        });
-        return Promise.race([fresh, sleep(METRICS_THREAD_TIMEOUT_MS).then(() => LATE)]).then((v) => {
-          if (v !== LATE) return v;
-          late.push(i);
-          return lastSnapshots[i] ?? [];
-        });
-      }),
-    );
-    return mergeMetrics([...snapshots, [lateGauge(threads.length, late)]] as never);
-  };
+  const render = threadMetrics(threads);
   const crashes: number[] = [];
   let address: AddressInfo;
   let failed: readonly string[];
@@ -152,27 +133,6 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       return stopping;
     },
   };
-}
-
-/** How long /metrics waits for each serving thread's snapshot. */
-export const METRICS_THREAD_TIMEOUT_MS = 1000;
-const LATE = Symbol('late');
-
-function lateGauge(threads: number, late: readonly number[]) {
-  return {
-    name: 'wasmkube_metrics_thread_late',
-    help: `1 for a serving thread that did not send its metrics within ${METRICS_THREAD_TIMEOUT_MS} ms (its last snapshot is shown)`,
-    type: 'gauge',
-    aggregator: 'sum',
-    values: Array.from({ length: threads }, (_, i) => ({
-      value: late.includes(i) ? 1 : 0,
-      labels: { thread: String(i) },
-    })),
-  };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms).unref());
 }
 
 /** How long after its grace period a draining thread may take to report. */

@@ -91,14 +91,27 @@ describe('guest time slices', () => {
     await g.count(5_000_000);
     assert.equal(g.n.value, 5_000_000);
     // Called without promising, a guest whose slice is over cannot suspend: it runs on.
-    g.countSync(10_000_000);
-    assert.equal(g.n.value, 10_000_000);
+    await new Promise((r) => setTimeout(r, 10));
+    g.countSync(5_100_000);
+    assert.equal(g.n.value, 5_100_000);
     g.clock.leave();
+  });
+
+  it('a guest that cannot suspend is stopped after the no-yield limit, long before its deadline', () => {
+    const g = guest();
+    g.clock.enter(performance.now() + 60_000, 60_000);
+    assert.throws(
+      () => g.countSync(2 ** 31 - 1),
+      (err) => isDeadline(err) && /without yielding its thread/.test((err as Error).message),
+    );
   });
 
   it('a direct call still stops at the deadline', () => {
     const g = guest();
-    g.clock.enter(performance.now() + 100, 100);
-    assert.throws(() => g.countSync(2 ** 31 - 1), isDeadline);
+    g.clock.enter(performance.now() + 30, 30);
+    assert.throws(
+      () => g.countSync(2 ** 31 - 1),
+      (err) => isDeadline(err) && /past its 30 ms deadline/.test((err as Error).message),
+    );
   });
 });
