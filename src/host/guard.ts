@@ -46,13 +46,25 @@ interface Waiter {
   readonly reject: (reason: unknown) => void;
 }
 
+/**
+ * The guests of one service on this thread. The run queue takes turns between services first, then
+ * between a service's guests, so a flood of one service's guests gets the thread as often as another
+ * service's single guest does (per-service fairness, not per-guest).
+ */
+export class RunGroup {
+  readonly waiting: Waiter[] = [];
+  /** In the ring of groups with waiters. */
+  queued = false;
+}
+
 /*
- * One run queue per thread. Guests that used up the slice wait here in arrival order and are resumed
- * one per event-loop turn (from setImmediate, so the poll phase, where sockets are served, runs between
- * two of them). The slice is the thread's, not a guest's: a new guest arriving while others wait
+ * One run queue per thread. Guests that used up the slice wait in their group in arrival order; one is
+ * resumed per event-loop turn (from setImmediate, so the poll phase, where sockets are served, runs
+ * between two of them). The slice is the thread's, not a guest's: a guest arriving while others wait
  * yields at its first check.
  */
-const waiting: Waiter[] = [];
+const ring: RunGroup[] = [];
+let waitingTotal = 0;
 let sliceEnd = Number.NEGATIVE_INFINITY;
 const sliceMs = TIME_SLICE_MS;
 let scheduled = false;
@@ -63,12 +75,40 @@ function schedule(): void {
   setImmediate(resumeNext);
 }
 
+function enqueue(w: Waiter): void {
+  const g = w.clock.group;
+  g.waiting.push(w);
+  waitingTotal++;
+  if (!g.queued) {
+    g.queued = true;
+    ring.push(g);
+  }
+  schedule();
+}
+
+function remove(w: Waiter): void {
+  const g = w.clock.group;
+  const i = g.waiting.indexOf(w);
+  if (i === -1) return;
+  g.waiting.splice(i, 1);
+  waitingTotal--;
+  if (g.waiting.length === 0 && g.queued) {
+    g.queued = false;
+    ring.splice(ring.indexOf(g), 1);
+  }
+}
+
 function resumeNext(): void {
   scheduled = false;
   const now = performance.now();
   for (;;) {
-    const w = waiting.shift();
-    if (w === undefined) return;
+    const g = ring.shift();
+    if (g === undefined) return;
+    const w = g.waiting.shift()!;
+    waitingTotal--;
+    // Its turn taken, the service goes to the back of the ring.
+    if (g.waiting.length > 0) ring.push(g);
+    else g.queued = false;
     w.clock.waiter = undefined;
     if (w.clock.stopped !== undefined || now > w.clock.deadline) {
       // Unwinds through the hook's fallback, which throws the reason; that costs no one a slice.
@@ -80,7 +120,7 @@ function resumeNext(): void {
     w.resolve(FUEL);
     break;
   }
-  if (waiting.length > 0) schedule();
+  if (waitingTotal > 0) schedule();
 }
 
 /**
@@ -100,8 +140,11 @@ export class GuestClock {
   /** Its first check since `enter` has not come yet. */
   #fresh = true;
   readonly hook: InterruptHook;
+  /** Whose turn it takes in the run queue: its service's. */
+  readonly group: RunGroup;
 
-  constructor() {
+  constructor(group: RunGroup = new RunGroup()) {
+    this.group = group;
     this.hook = makeYieldingHook(
       () => this.#check(),
       () => this.#fallback(),
@@ -134,8 +177,7 @@ export class GuestClock {
     const w = this.waiter;
     if (w === undefined) return;
     this.waiter = undefined;
-    const i = waiting.indexOf(w);
-    if (i !== -1) waiting.splice(i, 1);
+    remove(w);
   }
 
   #check(): number | Promise<number> {
@@ -145,7 +187,7 @@ export class GuestClock {
     // Outside a request (start functions the glue runs while it instantiates) there is no promising
     // call to suspend to.
     if (now < sliceEnd || this.deadline === Number.POSITIVE_INFINITY) return FUEL;
-    if (this.#fresh && waiting.length === 0) {
+    if (this.#fresh && waitingTotal === 0) {
       // Nothing else wants the thread: a guest that starts now gets a slice of its own.
       this.#fresh = false;
       sliceEnd = now + sliceMs;
@@ -155,8 +197,7 @@ export class GuestClock {
     return new Promise<number>((resolve, reject) => {
       const w = { clock: this, resolve, reject };
       this.waiter = w;
-      waiting.push(w);
-      schedule();
+      enqueue(w);
     });
   }
 

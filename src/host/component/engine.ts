@@ -8,7 +8,7 @@ import type { ServiceBindings } from '../bindings.ts';
 import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { GuestClock } from '../guard.ts';
+import { GuestClock, RunGroup } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt } from '../wasm/interrupt.ts';
@@ -73,6 +73,8 @@ export class ComponentEngine implements Engine {
   readonly #reuse: boolean;
   readonly #idle: LiveInstance[] = [];
   readonly #busy = new Set<LiveInstance>();
+  /** This service's turn in the thread's run queue (guard.ts). */
+  readonly #group = new RunGroup();
 
   constructor(opts: ComponentEngineOptions) {
     this.#opts = opts;
@@ -96,7 +98,7 @@ export class ComponentEngine implements Engine {
       requestId: undefined,
     };
     // Each instance has its own deadline, so a guest resumed after a wait is held to its own request's.
-    const clock = new GuestClock();
+    const clock = new GuestClock(this.#group);
     const log = (stream: 'stdout' | 'stderr') => {
       const lines = new LineSplitter((l) => events.guestLog(stream, l, state.requestId));
       return {
