@@ -13,7 +13,7 @@ export const FUEL = 20_000;
  * and other services' requests never wait behind a busy guest for long, long enough that a switch
  * (~2 µs) costs nothing measurable.
  */
-export const TIME_SLICE_MS = 5;
+export const TIME_SLICE_MS = 2;
 
 /**
  * How long a guest may run where it cannot yield: inside its allocator while the host lowers a host
