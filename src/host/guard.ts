@@ -41,7 +41,9 @@ class Unyielding extends WasmkubeError {
 }
 
 interface Waiter {
-  readonly clock: GuestClock;
+  readonly group: RunGroup;
+  /** The suspended guest; undefined for a request waiting its turn to make an instance. */
+  readonly clock: GuestClock | undefined;
   readonly resolve: (fuel: number) => void;
   readonly reject: (reason: unknown) => void;
 }
@@ -76,7 +78,7 @@ function schedule(): void {
 }
 
 function enqueue(w: Waiter): void {
-  const g = w.clock.group;
+  const g = w.group;
   g.waiting.push(w);
   waitingTotal++;
   if (!g.queued) {
@@ -87,7 +89,7 @@ function enqueue(w: Waiter): void {
 }
 
 function remove(w: Waiter): void {
-  const g = w.clock.group;
+  const g = w.group;
   const i = g.waiting.indexOf(w);
   if (i === -1) return;
   g.waiting.splice(i, 1);
@@ -109,18 +111,31 @@ function resumeNext(): void {
     // Its turn taken, the service goes to the back of the ring.
     if (g.waiting.length > 0) ring.push(g);
     else g.queued = false;
-    w.clock.waiter = undefined;
-    if (w.clock.stopped !== undefined || now > w.clock.deadline) {
-      // Unwinds through the hook's fallback, which throws the reason; that costs no one a slice.
-      w.reject(w.clock.stopped);
-      continue;
+    const c = w.clock;
+    if (c !== undefined) {
+      c.waiter = undefined;
+      if (c.stopped !== undefined || now > c.deadline) {
+        // Unwinds through the hook's fallback, which throws the reason; that costs no one a slice.
+        w.reject(c.stopped);
+        continue;
+      }
+      c.unyieldingSince = -1;
     }
     sliceEnd = now + sliceMs;
-    w.clock.unyieldingSince = -1;
     w.resolve(FUEL);
     break;
   }
   if (waitingTotal > 0) schedule();
+}
+
+/**
+ * Synchronous work for a guest that no fuel check can interrupt (making a component instance, ~5 ms in
+ * jco's glue) waits for its service's turn while other guests wait for theirs, so that a burst of such
+ * requests cannot hold the thread either. Undefined (go now) when nothing waits.
+ */
+export function takeTurn(group: RunGroup): Promise<unknown> | undefined {
+  if (waitingTotal === 0) return undefined;
+  return new Promise((resolve) => enqueue({ group, clock: undefined, resolve, reject: resolve }));
 }
 
 /**
@@ -195,7 +210,7 @@ export class GuestClock {
     }
     this.#fresh = false;
     return new Promise<number>((resolve, reject) => {
-      const w = { clock: this, resolve, reject };
+      const w = { group: this.group, clock: this, resolve, reject };
       this.waiter = w;
       enqueue(w);
     });

@@ -8,7 +8,7 @@ import type { ServiceBindings } from '../bindings.ts';
 import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { GuestClock, RunGroup } from '../guard.ts';
+import { GuestClock, RunGroup, takeTurn } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt } from '../wasm/interrupt.ts';
@@ -196,7 +196,12 @@ export class ComponentEngine implements Engine {
     // next one is made now, off this request's path (the guide's "pre-warm instances").
     const ready = this.#idle.pop();
     if (!this.#reuse) this.#prewarm();
-    const live = ready ?? (await this.#instantiate());
+    let live = ready;
+    if (live === undefined) {
+      // Instantiating cannot be preempted: while guests wait for the thread, it waits its turn too.
+      await takeTurn(this.#group);
+      live = await this.#instantiate();
+    }
     const cancel = ctx.signal;
     if (cancel.aborted) {
       // The deadline passed (or the client left) while a cold instance was made: keep it for later.
