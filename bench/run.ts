@@ -15,6 +15,7 @@ import { runsTable, targetTable, writeDocs } from './lib/report.ts';
 import { type Results, SCHEMA_VERSION } from './lib/schema.ts';
 import { chainingRows } from './rows/chaining.ts';
 import { densityRows } from './rows/density.ts';
+import { fairnessRows } from './rows/fairness.ts';
 import { keyValueRows } from './rows/keyvalue.ts';
 import { startupRows } from './rows/startup.ts';
 import { throughputRows } from './rows/throughput.ts';
@@ -29,13 +30,14 @@ log(
 );
 if (PROFILE) log(`bench: BENCH_PROFILE=1: CPU profiles of the host go to ${PROFILE_DIR}`);
 log('bench: building guests (cached)');
-const [tiny, echo, js, wagi, kv, chain] = await Promise.all([
+const [tiny, echo, js, wagi, kv, chain, spin] = await Promise.all([
   guestPath('hello-component'),
   guestPath('echo-component'),
   guestPath('js-component'),
   guestPath('wagi-hello'),
   guestPath('kv-component'),
   guestPath('chain-component'),
+  guestPath('spin-component'),
 ]);
 
 log('bench: load rows');
@@ -50,6 +52,8 @@ log(`bench: start-up rows (${elapsed()})`);
 const startRows = await startupRows(tiny);
 log(`bench: density rows (${elapsed()})`);
 const denseRows = await densityRows(tiny, wagi);
+log(`bench: fairness row (${elapsed()})`);
+const fairRows = await fairnessRows(tiny, spin);
 log(`bench: host rows done (${elapsed()})`);
 
 // Issue order: reuse, WAGI, fresh, JS vs jco, echo, start-up, density, scaling.
@@ -60,6 +64,7 @@ const rows = [
   ...chaining.rows,
   ...startRows,
   ...denseRows,
+  ...fairRows,
   ...scaling,
 ];
 

@@ -40,6 +40,8 @@ export interface ServiceDef {
   /** Key-value stores it may open (sqlite, under the app's temp dir). */
   readonly keyValue?: readonly string[];
   readonly allowedOutboundHosts?: readonly string[];
+  /** limits.timeout, e.g. `1s`. */
+  readonly timeout?: string;
 }
 
 /** Writes wasmkube.yaml (JSON is YAML) for these services into a new temp dir and returns the dir. */
@@ -52,6 +54,7 @@ export async function writeApp(name: string, services: readonly ServiceDef[]): P
     if (s.keyValue) fields.push(`keyValue: ${JSON.stringify(s.keyValue)}`);
     if (s.allowedOutboundHosts)
       fields.push(`allowedOutboundHosts: ${JSON.stringify(s.allowedOutboundHosts)}`);
+    if (s.timeout) fields.push(`limits: { timeout: ${s.timeout} }`);
     lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
   }
   await writeFile(join(dir, 'wasmkube.yaml'), `${lines.join('\n')}\n`);

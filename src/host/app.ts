@@ -93,6 +93,9 @@ export class HostApp implements LocalApp {
   readonly #failedRouter: Router<string>;
   #draining = false;
   #inFlight = 0;
+  /** Guest requests in flight, for `stopInFlight` at the end of the grace period. */
+  readonly #running = new Map<Cancel, { readonly service: string; readonly req: HostRequest }>();
+  #stopReason: WasmkubeError | undefined;
   #idleWaiters: (() => void)[] = [];
 
   constructor(opts: HostAppOptions) {
@@ -153,6 +156,28 @@ export class HostApp implements LocalApp {
   /** Per service, bytes of responses produced but not yet handed to a slow client (see tracksDelivery). */
   pendingByService(): [string, number][] {
     return this.#slots.map((s) => [s.spec.name, s.pendingBytes]);
+  }
+
+  /**
+   * The grace period is over: every guest request still in flight is stopped (its guest at its next
+   * check, or at once if it waits) and logged. Returns how many there were.
+   */
+  stopInFlight(gracePeriodMs: number): number {
+    const reason = new WasmkubeError(
+      'SERVICE_UNAVAILABLE',
+      `the host shut down: the request was still running at the end of the ${gracePeriodMs} ms grace period`,
+      { fix: 'retry the request; raise host.shutdown.gracePeriod if requests need longer' },
+    );
+    this.#stopReason = reason;
+    const running = [...this.#running];
+    for (const [cancel, { service, req }] of running) {
+      this.#logger.warn(
+        { reqId: req.requestId, service, method: req.method, path: req.pathWithQuery },
+        'request stopped at the end of the grace period',
+      );
+      cancel.abort(reason);
+    }
+    return running.length;
   }
 
   memoryByService(): [string, number][] {
@@ -291,6 +316,7 @@ export class HostApp implements LocalApp {
       return res;
     }
     const cancel = new Cancel();
+    this.#running.set(cancel, { service: spec.name, req });
     slot.inFlight++;
     this.#inFlight++;
     stats.inFlight++;
@@ -361,6 +387,7 @@ export class HostApp implements LocalApp {
     const status = res.status;
     const finish = () => {
       this.#deadlines.delete(deadline);
+      this.#running.delete(cancel);
       client?.off(clientGone);
       slot.inFlight--;
       stats.inFlight--;
@@ -424,7 +451,8 @@ export class HostApp implements LocalApp {
     }
     if (err.code === 'CLIENT_CLOSED')
       this.#logger.info({ reqId: req.requestId, traceId, service: spec.name }, err.message);
-    else this.#recordError(spec, req, err, traceId);
+    // Stopped by the shutdown, not failed by its guest: logged by stopInFlight.
+    else if (err !== this.#stopReason) this.#recordError(spec, req, err, traceId);
     return jsonResponse(err.status, errorBody(err.code, err.message, req.requestId, err.fix));
   }
 

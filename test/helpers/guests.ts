@@ -12,6 +12,7 @@ export type GuestName =
   | 'chatty-component'
   | 'kv-component'
   | 'kv-draft-component'
+  | 'spin-component'
   | 'js-component'
   | 'js-state'
   | 'chain-component'
@@ -79,6 +80,12 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     engine: 'component',
     spec: { kind: 'wat', source: root('guests/wat/chain-component.wat'), witDir: WIT },
     description: 'calls GET http://hello/ through wasi:http/outgoing-handler and streams its body back (200)',
+  },
+  'spin-component': {
+    engine: 'component',
+    spec: { kind: 'wat', source: root('guests/wat/spin-component.wat'), witDir: WIT },
+    description:
+      '/spin… loops forever in the handler; a path over 1024 bytes loops in cabi_realloc; else hello',
   },
   'js-component': {
     engine: 'component',

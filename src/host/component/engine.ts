@@ -9,11 +9,11 @@ import type { BodyReader } from '../body.ts';
 import { guestEnvironment } from '../config/app-state.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { DeadlineExceeded, FUEL } from '../guard.ts';
+import { GuestClock, RunGroup, takeTurn } from '../guard.ts';
 import { BudgetedLog, LogBudget } from '../log-budget.ts';
 import type { TraceContext } from '../tracing/trace-context.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
-import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
+import { attachInterrupt } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
 import { configImports } from './config.ts';
 import { filesystemImports } from './filesystem.ts';
@@ -45,13 +45,15 @@ interface LiveInstance {
   readonly snapshot: InstanceSnapshot | undefined;
   readonly held: () => number;
   readonly state: InstanceState;
+  /** Its deadline and time slice; the handler is called through JSPI, so it can yield (guard.ts). */
+  readonly clock: GuestClock;
 }
 
 interface InstanceState extends HttpState {
   /** Its request was aborted while it ran: never reused. */
   dead: boolean;
+  /** The request's deadline (performance.now() ms), which bounds its outbound calls too. */
   deadline: number;
-  timeoutMs: number;
   requestId: string | undefined;
   /** The inbound span of the request it serves: the parent of its outbound calls. */
   trace: TraceContext | undefined;
@@ -85,6 +87,8 @@ export class ComponentEngine implements Engine {
   readonly #busy = new Set<LiveInstance>();
   /** Requests that failed because the guest answers one request per instance (see #oneShot). */
   readonly #oneShotRequests = new Set<string>();
+  /** This service's turn in the thread's run queue (guard.ts). */
+  readonly #group = new RunGroup();
 
   constructor(opts: ComponentEngineOptions) {
     this.#opts = opts;
@@ -118,15 +122,11 @@ export class ComponentEngine implements Engine {
       dead: false,
       scope: null,
       deadline: Number.POSITIVE_INFINITY,
-      timeoutMs: 0,
       requestId: undefined,
       trace: undefined,
     };
     // Each instance has its own deadline, so a guest resumed after a wait is held to its own request's.
-    const hook = makeInterruptHook(() => {
-      if (performance.now() > state.deadline) throw new DeadlineExceeded(state.timeoutMs);
-      return FUEL;
-    });
+    const clock = new GuestClock(this.#group);
     // stdout and stderr share one budget per request (log-budget.ts).
     const budget = new LogBudget();
     const log = (stream: 'stdout' | 'stderr') => {
@@ -190,7 +190,7 @@ export class ComponentEngine implements Engine {
         }
         const instance = new WebAssembly.Instance(module, imports);
         instances.push(instance);
-        attachInterrupt(instance, hook);
+        attachInterrupt(instance, clock.hook);
         for (const value of Object.values(instance.exports)) {
           if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
         }
@@ -222,6 +222,7 @@ export class ComponentEngine implements Engine {
       snapshot,
       held: held ?? (() => 1),
       state: Object.assign(state, { flush }),
+      clock,
     };
   }
 
@@ -247,7 +248,12 @@ export class ComponentEngine implements Engine {
     // next one is made now, off this request's path (the guide's "pre-warm instances").
     const ready = this.#idle.pop();
     if (!this.#reuse) this.#prewarm();
-    const live = ready ?? (await this.#instantiate());
+    let live = ready;
+    if (live === undefined) {
+      // Instantiating cannot be preempted: while guests wait for the thread, it waits its turn too.
+      await takeTurn(this.#group);
+      live = await this.#instantiate();
+    }
     const cancel = ctx.signal;
     if (cancel.aborted) {
       // The deadline passed (or the client left) while a cold instance was made: keep it for later.
@@ -256,14 +262,16 @@ export class ComponentEngine implements Engine {
     }
     this.#busy.add(live);
     // An aborted request releases its instance even if the guest never returns; it is never reused.
+    // Its guest stops at its next check, or at once if it waits for its time slice.
     const release = () => {
       live.state.dead = true;
       this.#busy.delete(live);
+      live.clock.stop(cancel.reason);
     };
     cancel.onAbort(release);
     const state = live.state;
+    live.clock.enter(ctx.deadline, this.service.limits.timeoutMs);
     state.deadline = ctx.deadline;
-    state.timeoutMs = this.service.limits.timeoutMs;
     state.requestId = req.requestId;
     state.trace = req.trace;
     const out = new ResponseOutparam();
@@ -330,6 +338,7 @@ export class ComponentEngine implements Engine {
     (live.state as InstanceState & { flush(): void }).flush();
     live.state.scope = null;
     live.state.deadline = Number.POSITIVE_INFINITY;
+    live.clock.leave();
     const response = out.result?.tag === 'ok' ? out.result.val : undefined;
     const exited = err instanceof GuestExit;
     if (err !== undefined && !(exited && err.status.tag === 'ok' && response)) {

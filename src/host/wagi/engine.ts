@@ -9,9 +9,9 @@ import { InstanceSnapshot } from '../component/snapshot.ts';
 import { guestEnvironment } from '../config/app-state.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { enterGuest, leaveGuest } from '../guard.ts';
+import { GuestClock, RunGroup } from '../guard.ts';
 import { BudgetedLog, LogBudget } from '../log-budget.ts';
-import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
+import { attachInterrupt, promising } from '../wasm/interrupt.ts';
 import { cgiEnvironment, MAX_CGI_HEAD, parseCgiOutput } from './cgi.ts';
 import { type MemoryPool, POOLED_MEMORY } from './memory-pool.ts';
 import { createPreview1, type Preview1Options, ProcExit } from './preview1.ts';
@@ -27,6 +27,10 @@ interface Resident {
   readonly pooled: boolean;
   readonly wasi: ReturnType<typeof createPreview1>;
   readonly snapshot: InstanceSnapshot | undefined;
+  /** Its deadline and time slice (see guard.ts). */
+  readonly clock: GuestClock;
+  /** `_start`, called through JSPI so that the guest can yield its thread while it computes. */
+  readonly start: () => Promise<void>;
 }
 
 export class WagiEngine implements Engine {
@@ -34,12 +38,13 @@ export class WagiEngine implements Engine {
   readonly service: ServiceSpec;
   readonly #module: WebAssembly.Module;
   readonly #events: EngineEvents;
-  readonly #hook: InterruptHook;
   /** Set when the module imports its memory from the host (see load.ts): instances share recycled ones. */
   readonly #memories: MemoryPool | undefined;
   /** The module exports its state (see instrument.ts `exportState`): instances can be reset and reused. */
   readonly #snapshots: boolean;
   readonly #resident: Resident[] = [];
+  /** This service's turn in the thread's run queue (guard.ts). */
+  readonly #group = new RunGroup();
   #liveMemory = 0;
   /** What the host gives this service beyond the request (see bindings.ts). */
   readonly bindings: ServiceBindings;
@@ -48,7 +53,6 @@ export class WagiEngine implements Engine {
     service: ServiceSpec,
     module: WebAssembly.Module,
     events: EngineEvents,
-    hook: InterruptHook,
     memories?: MemoryPool,
     snapshots = false,
     bindings?: ServiceBindings,
@@ -58,7 +62,6 @@ export class WagiEngine implements Engine {
     this.service = service;
     this.#module = module;
     this.#events = events;
-    this.#hook = hook;
     this.#memories = memories;
   }
 
@@ -104,12 +107,17 @@ export class WagiEngine implements Engine {
       memory = resident.memory;
       const held = memory.buffer.byteLength;
       this.#liveMemory += held;
-      enterGuest(ctx.deadline, this.service.limits.timeoutMs);
+      const clock = resident.clock;
+      clock.enter(ctx.deadline, this.service.limits.timeoutMs);
+      // An aborted request (deadline, client gone, shutdown) stops its guest, even one waiting its turn.
+      const stop = () => clock.stop(ctx.signal.reason);
+      ctx.signal.onAbort(stop);
       try {
-        (resident.instance.exports._start as () => void)();
+        await resident.start();
         clean = true;
       } finally {
-        leaveGuest();
+        ctx.signal.off(stop);
+        clock.leave();
         this.#liveMemory -= held;
       }
     } catch (err) {
@@ -170,9 +178,11 @@ export class WagiEngine implements Engine {
       });
     }
     wasi.bind(memory);
-    attachInterrupt(instance, this.#hook);
+    const clock = new GuestClock(this.#group);
+    attachInterrupt(instance, clock.hook);
     const snapshot = this.#snapshots ? InstanceSnapshot.take([instance], [memory]) : undefined;
-    return { instance, memory, pooled: pooled !== undefined, wasi, snapshot };
+    const start = promising(instance.exports._start as () => void);
+    return { instance, memory, pooled: pooled !== undefined, wasi, snapshot, clock, start };
   }
 
   /** After a request: reset and keep the instance, or let it go (its pooled memory wiped for reuse). */

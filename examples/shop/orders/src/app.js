@@ -63,7 +63,8 @@ function readStream(body, limit) {
 
 function writeAll(body, bytes) {
   const stream = body.write();
-  for (let i = 0; i < bytes.length; i += MAX_WRITE) stream.blockingWriteAndFlush(bytes.subarray(i, i + MAX_WRITE));
+  for (let i = 0; i < bytes.length; i += MAX_WRITE)
+    stream.blockingWriteAndFlush(bytes.subarray(i, i + MAX_WRITE));
   stream[Symbol.dispose]();
   OutgoingBody.finish(body, undefined);
 }
@@ -82,7 +83,9 @@ function reply(responseOut, status, value, extraHeaders = []) {
 
 /** POSTs JSON to another service of the app by name (`http://inventory/...`); returns status and body. */
 function call(service, path, value) {
-  const request = new OutgoingRequest(Fields.fromList([['content-type', encoder.encode('application/json')]]));
+  const request = new OutgoingRequest(
+    Fields.fromList([['content-type', encoder.encode('application/json')]]),
+  );
   request.setMethod({ tag: 'post' });
   request.setScheme({ tag: 'HTTP' });
   request.setAuthority(service);
@@ -199,7 +202,9 @@ function route(method, path, request, responseOut) {
     if (method === 'get') return reply(responseOut, 200, { orders: listOrders() });
     if (method === 'post') {
       const order = placeOrder(request);
-      return reply(responseOut, order.status === 'paid' ? 201 : 402, order, [['location', `/orders/${order.id}`]]);
+      return reply(responseOut, order.status === 'paid' ? 201 : 402, order, [
+        ['location', `/orders/${order.id}`],
+      ]);
     }
     throw new HttpError(405, `${method.toUpperCase()} is not allowed on /orders`);
   }
