@@ -28,7 +28,7 @@ program
   .option('--build', 'rebuild every service with a build command before serving')
   .option(
     '--drain-delay <duration>',
-    'after SIGTERM, how long /ready is 503 before the listener closes (overrides host.shutdown.drainDelay)',
+    'after SIGTERM, how long /ready is 503 before the listener closes (default: host.shutdown.drainDelay in a pod, 0 elsewhere)',
   )
   .option(
     '--grace-period <duration>',
@@ -36,6 +36,8 @@ program
   )
   .option('--log-format <format>', 'json or pretty', 'json')
   .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+  .option('--watch', 'rebuild a service when its build.watch files change and swap it in, no restart')
+  .option('--insecure', 'plain HTTP to the oci:// registry (a local one)')
   .action(async (app, flags) => (await import('./commands/up.ts')).up(app, flags));
 
 program

@@ -36,7 +36,8 @@ export interface HostResponse {
 
 interface ServiceSlot {
   readonly spec: ServiceSpec;
-  readonly engine: Engine;
+  /** Replaced by swapEngine (`up --watch`); a request keeps the engine it started on. */
+  engine: Engine;
   inFlight: number;
 }
 
@@ -79,6 +80,9 @@ export class HostApp {
   #draining = false;
   #inFlight = 0;
   #idleWaiters: (() => void)[] = [];
+  /** Requests running on each engine, and the swapped-out engines to close once theirs are done. */
+  readonly #engineUses = new Map<Engine, number>();
+  readonly #retired = new Set<Engine>();
 
   constructor(opts: HostAppOptions) {
     this.#slots = opts.engines.map((engine) => ({ spec: engine.service, engine, inFlight: 0 }));
@@ -127,6 +131,25 @@ export class HostApp {
   idle(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();
     return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
+  /**
+   * Serves `service` with `engine` from the next request on: requests already running finish on the
+   * old engine, which is closed after the last of them. Resolves with the old engine.
+   */
+  swapEngine(service: string, engine: Engine): Engine {
+    const slot = this.#slots.find((s) => s.spec.name === service);
+    if (!slot) throw new WasmkubeError('BAD_ARGUMENT', `no service '${service}' in this host`);
+    const old = slot.engine;
+    slot.engine = engine;
+    if ((this.#engineUses.get(old) ?? 0) === 0) old.close();
+    else this.#retired.add(old);
+    return old;
+  }
+
+  /** The engine serving each service now (swapped ones included), for closing at shutdown. */
+  engines(): Engine[] {
+    return [...this.#slots.map((s) => s.engine), ...this.#retired];
   }
 
   memoryByService(): [string, number][] {
@@ -206,6 +229,7 @@ export class HostApp {
       return res;
     }
     const cancel = new Cancel();
+    this.#engineUses.set(engine, (this.#engineUses.get(engine) ?? 0) + 1);
     slot.inFlight++;
     this.#inFlight++;
     stats.inFlight++;
@@ -258,6 +282,12 @@ export class HostApp {
       client?.off(clientGone);
       slot.inFlight--;
       stats.inFlight--;
+      const uses = (this.#engineUses.get(engine) ?? 1) - 1;
+      if (uses > 0) this.#engineUses.set(engine, uses);
+      else {
+        this.#engineUses.delete(engine);
+        if (this.#retired.delete(engine)) engine.close();
+      }
       const seconds = (performance.now() - started) / 1000;
       stats.done(req.method, status, seconds);
       const failed = res.body.error;
