@@ -162,6 +162,7 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  (await import('../npm-parent.ts')).onNpmParentExit(() => onSignal('SIGTERM'));
 }
 
 function selectServices(app: AppManifest, names: readonly string[] | undefined): AppManifest {
