@@ -113,6 +113,17 @@ program
   .option('--platform <os/arch>', 'platform to take from an index', 'linux/amd64')
   .option('--insecure', "plain HTTP to REF's registry, for a local one")
   .action(async (ref, flags) => (await import('./commands/pull.ts')).pullCommand(ref, flags));
+program
+  .command('base-image')
+  .description(
+    "make a Node.js 24 base image offline from this machine's Node (for package/push --kind container --base)",
+  )
+  .option('--out <dir>', 'OCI layout folder to write (default ./node-base unless --tar or --push)')
+  .option('--tar <file>', 'write the layout as one tarball')
+  .option('--push <ref>', 'push it, e.g. 127.0.0.1:5000/base/node:24')
+  .option('--insecure', 'plain HTTP to the --push registry (a local one)')
+  .action(async (flags) => (await import('./commands/base-image.ts')).baseImage(flags));
+
 const k8s = program.command('k8s').description('Kubernetes manifests of an app');
 k8s
   .command('render')
