@@ -107,6 +107,7 @@ export async function startServing(
       },
     );
   }
+  metrics.prime();
   const liveApp = app;
   return {
     address,

@@ -42,7 +42,8 @@ export function dryRunFlag(value: string | boolean | undefined): boolean {
 export async function deploy(app: string | undefined, flags: DeployFlags): Promise<void> {
   const dryRun = dryRunFlag(flags.dryRun);
   const { app: manifest } = await loadManifest(app ?? '.');
-  const summary = await deployApp(manifest, {
+  let applied: Parameters<typeof formatSummary>[0] | undefined;
+  const run = deployApp(manifest, {
     ...clusterOptions(flags),
     ...(flags.registry === undefined ? {} : { registry: flags.registry }),
     ...(flags.tag === undefined ? {} : { tag: flags.tag }),
@@ -51,6 +52,14 @@ export async function deploy(app: string | undefined, flags: DeployFlags): Promi
     wait: flags.wait ?? true,
     ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
     progress,
+    onApplied: (s) => {
+      applied = s;
+    },
   });
-  process.stdout.write(`${formatSummary(summary, dryRun)}\n`);
+  try {
+    await run;
+  } finally {
+    // What was applied is reported also when the rollout wait fails (the error follows on stderr).
+    if (applied) process.stdout.write(`${formatSummary(applied, dryRun)}\n`);
+  }
 }
