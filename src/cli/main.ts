@@ -156,7 +156,10 @@ function clusterCommand(name: string, description: string): Command {
 clusterCommand('deploy', 'server-side apply the app to Kubernetes, prune, and wait for rollouts')
   .option('--registry <registry>', 'registry of the pushed images (overrides kubernetes.registry)')
   .option('--tag <tag>', 'image tag (overrides kubernetes.tag)')
-  .option('--dry-run [mode]', "only 'server': the API server checks and admits everything, nothing is stored")
+  .option(
+    '--dry-run [mode]',
+    "'server': the API server checks and admits everything, nothing is stored; 'client': render and validate offline, no cluster",
+  )
   .option('--prune', 'delete objects of this app that it no longer renders (ApplySet)')
   .option('--no-wait', 'do not wait for workloads to become ready')
   .option('--timeout <duration>', 'how long to wait for rollouts', '5m')
