@@ -81,7 +81,62 @@ async function get(url: string, agent?: http.Agent): Promise<{ status: number; b
   });
 }
 
+/** POSTs `parts` `gapMs` apart, so the request stays in flight; resolves with status and body. */
+function slowPost(url: string, parts: string[], gapMs: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('close', () => {
+        if (!res.complete) reject(new Error(`response cut off after ${body.length} bytes`));
+      });
+    });
+    req.on('error', reject);
+    (async () => {
+      for (const p of parts) {
+        req.write(p);
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
+      req.end();
+    })();
+  });
+}
+
 describe('up --watch', () => {
+  test('a request in flight finishes on the old version while new ones get the new one (a .wasm replaced)', async () => {
+    const { guestPath } = await import('../helpers/guests.ts');
+    const { copyFile, mkdir, rename } = await import('node:fs/promises');
+    const dir = await appDir(`apiVersion: wasmkube.dev/v1alpha1
+name: replaced
+host: { workers: 1 }
+services:
+  svc: { source: dist/svc.wasm, routes: ["/..."] }
+`);
+    await mkdir(join(dir, 'dist'));
+    await copyFile(await guestPath('echo-component'), join(dir, 'dist/svc.wasm'));
+    const hello = await guestPath('hello-component');
+    const u = await up(dir);
+    const parts = Array.from({ length: 30 }, (_, i) => `part ${i};`);
+    let finished = false;
+    const inFlight = slowPost(`${u.url}/slow`, parts, 300).finally(() => {
+      finished = true;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // Replaced the way a build tool does: written next to it, renamed over it.
+    await copyFile(hello, join(dir, 'dist/svc.wasm.tmp'));
+    await rename(join(dir, 'dist/svc.wasm.tmp'), join(dir, 'dist/svc.wasm'));
+    await nth(u, 'reloaded', 'svc', 0);
+    assert.equal((await get(`${u.url}/new`)).body, 'hello from wasm\n', 'new requests: the new module');
+    assert.equal(finished, false, 'the slow request was still in flight across the swap');
+    const old = await inFlight;
+    assert.equal(old.status, 200);
+    assert.equal(old.body, parts.join(''), 'the request in flight finished on the old module, whole');
+  });
+
   test('an edit swaps in under load on every thread: no failed request, new connections get it', async () => {
     const dir = await app(['hello'], 2);
     const u = await up(dir);
