@@ -206,7 +206,7 @@ async function freshCheckout(): Promise<string> {
   return dir;
 }
 
-test('every ```sh block of README.md runs as pasted', { timeout: 600_000 }, async () => {
+test('every ```sh block of README.md runs as pasted', { timeout: 600_000 }, async (t) => {
   const blocks = readmeBlocks(await readFile(join(ROOT, 'README.md'), 'utf8'));
   assert.ok(blocks.length >= 8, `README.md has its command blocks (${blocks.length})`);
   const skipped = blocks.filter((b) => b.skip);
@@ -215,13 +215,19 @@ test('every ```sh block of README.md runs as pasted', { timeout: 600_000 }, asyn
     `at most 3 blocks are skipped: ${skipped.map((b) => `${b.line} (${b.skip})`).join(', ')}`,
   );
   work = await freshCheckout();
+  const timings: [number, string][] = [];
   for (const block of blocks) {
     if (block.skip) continue;
     for (const original of block.commands) {
       const command = substitute(original);
       const port = serverPort(command);
+      const started = performance.now();
       if (port === undefined) await run(command, block.line);
       else await startServer(command, port, block.line);
+      timings.push([performance.now() - started, `README.md:${block.line}: ${original.slice(0, 70)}`]);
     }
   }
+  // Where the time goes, slowest first (the whole test should stay around 3 minutes).
+  for (const [ms, what] of timings.sort((a, b) => b[0] - a[0]).slice(0, 5))
+    t.diagnostic(`${(ms / 1000).toFixed(1)} s  ${what}`);
 });
