@@ -42,7 +42,15 @@ export function hasWasiClang(clang = 'clang'): boolean {
 
 /** First line of `clang --version`, part of the build cache key. */
 export async function clangVersion(clang = 'clang'): Promise<string> {
-  const { stdout } = await promisify(execFile)(clang, ['--version']);
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)(clang, ['--version']));
+  } catch (cause) {
+    throw new WasmkubeError('BUILD_FAILED', `cannot run ${clang}: clang for wasm32-wasi is not installed`, {
+      cause,
+      fix: INSTALL_FIX,
+    });
+  }
   return stdout.split('\n')[0]?.trim() ?? 'unknown';
 }
 

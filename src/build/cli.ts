@@ -1,5 +1,5 @@
-// Tiny build entry for manifests' build commands until `wasmkube build` exists:
-// `node src/build/cli.ts <js|wat|assemblyscript|c> <source> -o <out> [--wit dir] [--world name]`.
+// A low-level build entry for one guest through the content cache, kept for scripts (apps use declared
+// toolchains): `node src/build/cli.ts <js|wat|assemblyscript|c> <source> -o <out> [--wit dir] [--world name]`.
 
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';

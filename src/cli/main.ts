@@ -27,6 +27,10 @@ program
   .option('--keep-going', 'serve the services that load even if others fail')
   .option('--build', 'rebuild every service with a build command before serving')
   .option(
+    '--isolation <mode>',
+    "with --from: 'auto' (default; fetch-event guests get a fresh instance per request), 'reuse' or 'fresh'",
+  )
+  .option(
     '--drain-delay <duration>',
     'after SIGTERM, how long /ready is 503 before the listener closes (default: host.shutdown.drainDelay in a pod, 0 elsewhere)',
   )
@@ -41,10 +45,28 @@ program
   .action(async (app, flags) => (await import('./commands/up.ts')).up(app, flags));
 
 program
+  .command('init')
+  .description('create an app: wasmkube.yaml, .gitignore and a README')
+  .argument('[dir]', 'folder of the new app', '.')
+  .action(async (dir) => (await import('./commands/init.ts')).init(dir));
+
+program
+  .command('new')
+  .description('add a service from a template to the app (wasmkube new --list shows them)')
+  .argument('[template]', 'template name, e.g. http-ts')
+  .argument('[name]', 'service name; it is served on /NAME')
+  .option('--app <dir>', 'app folder or manifest file (default: the current folder)')
+  .option('--list', 'list the templates')
+  .action(async (template, name, flags) =>
+    (await import('./commands/init.ts')).newCommand(template, name, flags),
+  );
+
+program
   .command('build')
-  .description("run each service's build command from wasmkube.yaml")
+  .description("build the app's services (declared toolchains or build commands), skipping up-to-date ones")
   .argument('[app]', 'app folder or manifest file')
   .option('--service <name...>', 'only these services')
+  .option('--force', 'rebuild even when the inputs have not changed')
   .action(async (app, flags) => (await import('./commands/build.ts')).build(app, flags));
 
 program

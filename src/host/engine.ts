@@ -32,6 +32,8 @@ export type GuestErrorKind = 'trap' | 'deadline' | 'memory' | 'body_limit' | 'in
 export interface EngineEvents {
   instanceCreated(): void;
   guestLog(stream: 'stdout' | 'stderr', line: string, requestId: string | undefined): void;
+  /** A host decision about this service the user should see once (e.g. isolation switched). */
+  notice?(message: string): void;
 }
 
 export interface EngineContext {

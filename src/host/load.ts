@@ -8,6 +8,7 @@ import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { ServiceSpec } from '../manifest/index.ts';
 import type { ServiceBindings } from './bindings.ts';
 import { ComponentEngine } from './component/engine.ts';
+import { isFetchEventGuest } from './component/one-shot.ts';
 import { transpileComponent } from './component/transpile.ts';
 import type { Engine, EngineEvents } from './engine.ts';
 import { check } from './guard.ts';
@@ -44,7 +45,7 @@ export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Ui
       {
         cause,
         fix: service.build
-          ? `build it first (\`wasmkube build\` runs: ${service.build.command})`
+          ? `build it first (\`wasmkube build\` runs: ${service.build.command ?? `the ${service.build.toolchain} toolchain on ${service.build.entry}`})`
           : `check the path (services.${service.name}.source in wasmkube.yaml, or the file given to --from)`,
       },
     );
@@ -156,6 +157,18 @@ export async function loadEngine(
   }
   if (kind.kind === 'component') {
     const transpiled = await transpileComponent(bytes, path);
+    if (service.isolation !== 'fresh' && isFetchEventGuest(transpiled.coreModules.values())) {
+      if (service.isolation === 'auto') {
+        events.notice?.(
+          `service '${service.name}' is a fetch-event guest (addEventListener('fetch'), Spin's JS SDK), which answers one request per instance: it gets a fresh instance per request (isolation: fresh)`,
+        );
+        service = { ...service, isolation: 'fresh' };
+      } else {
+        events.notice?.(
+          `service '${service.name}' is a fetch-event guest, which answers one request per instance, but its isolation is 'reuse': every request after the first on an instance will fail; set isolation: fresh (or auto)`,
+        );
+      }
+    }
     const modules = new Map<string, WebAssembly.Module>();
     const pools = new Map<WebAssembly.Module, MemoryPool>();
     // Only 'fresh' instances are thrown away after each request: theirs are the memories worth recycling.

@@ -60,6 +60,10 @@ export async function startServing(
     instanceCreated: () => metrics.instanceCreated(service),
     guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
       logger.info({ service, stream, reqId, guest: true }, line),
+    // Every thread decides the same: one line is enough.
+    notice: (message: string) => {
+      if (config.thread === 0) logger.warn({ service }, message);
+    },
   });
   const engines: Engine[] = [];
   const failed: ServiceSpec[] = [];

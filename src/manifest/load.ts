@@ -136,7 +136,14 @@ function resolvePaths(service: ServiceSpec, dir: string): ServiceSpec {
         : service.source,
     ...(service.build === undefined
       ? {}
-      : { build: { ...service.build, workdir: resolve(dir, service.build.workdir) } }),
+      : {
+          build: {
+            ...service.build,
+            workdir: resolve(dir, service.build.workdir),
+            ...(service.build.entry === undefined ? {} : { entry: resolve(dir, service.build.entry) }),
+            baseDir: dir,
+          },
+        }),
   };
 }
 

@@ -1,6 +1,7 @@
 // From validated input to the app model: units converted, defaults applied, services sorted by name.
 // Pure and total: the schema has already rejected everything these conversions could fail on.
 
+import { posix } from 'node:path';
 import { DEFAULTS } from './defaults.ts';
 import { environmentService, environmentSettings } from './kubernetes-merge.ts';
 import { parseOutboundHost } from './outbound-hosts.ts';
@@ -11,6 +12,7 @@ import type {
   AppKubernetesSettings,
   AppKubernetesSpec,
   AppManifest,
+  BuildSpec,
   KubernetesSpec,
   ResourceQuantities,
   ServiceSpec,
@@ -67,11 +69,7 @@ function normalizeService(name: string, input: ServiceInput): ServiceSpec {
     ...(input.build === undefined
       ? {}
       : {
-          build: {
-            command: input.build.command,
-            workdir: input.build.workdir ?? '.',
-            watch: input.build.watch ?? [],
-          },
+          build: normalizeBuild(input.build),
         }),
     routes: input.routes.map(parseRoute),
     env: sortKeys(input.env ?? {}),
@@ -84,6 +82,21 @@ function normalizeService(name: string, input: ServiceInput): ServiceSpec {
     },
     isolation: input.isolation ?? DEFAULTS.isolation,
     kubernetes: normalizeKubernetes(input.kubernetes ?? {}),
+  };
+}
+
+function normalizeBuild(input: NonNullable<ServiceInput['build']>): BuildSpec {
+  const { command, toolchain, entry, world } = input;
+  // A toolchain's inputs are, unless told otherwise, everything next to its entry.
+  const entryDir = entry === undefined ? '.' : posix.dirname(entry.split('\\').join('/'));
+  const watch = input.watch ?? (toolchain === undefined ? [] : [entryDir === '.' ? '**' : `${entryDir}/**`]);
+  return {
+    ...(command === undefined ? {} : { command }),
+    ...(toolchain === undefined ? {} : { toolchain }),
+    ...(entry === undefined ? {} : { entry }),
+    ...(world === undefined ? {} : { world }),
+    workdir: input.workdir ?? '.',
+    watch,
   };
 }
 

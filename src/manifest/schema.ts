@@ -1,6 +1,7 @@
 // The zod schema of what users write in wasmkube.yaml: shapes, types and per-field checks, with the
 // messages and fixes users see. Normalization (units, defaults) happens later, in normalize.ts.
 
+import { posix } from 'node:path';
 import * as z from 'zod';
 import { WasmkubeError } from '../errors.ts';
 import { DEFAULTS } from './defaults.ts';
@@ -142,21 +143,85 @@ const HostSchema = z
   })
   .partial();
 
-const BuildSchema = z.strictObject({
-  command: nonEmpty('a shell command', 'write the command that builds source, e.g. npm run build').meta({
-    description: 'Shell command that produces the service source.',
-  }),
-  workdir: nonEmpty('a folder', 'write a folder relative to the manifest, e.g. orders').optional().meta({
-    description:
-      'Folder to run the command in, relative to the manifest folder. Default: the manifest folder.',
-  }),
-  watch: z
-    .array(nonEmpty('a glob', 'write a glob such as src/**'), {
-      error: withFix('expected a list of globs', 'write watch: ["src/**"]'),
-    })
-    .optional()
-    .meta({ description: 'Globs whose changes trigger a rebuild under `wasmkube up`.' }),
-});
+/** Toolchains `wasmkube build` runs itself (see src/build/toolchains.ts). */
+export const TOOLCHAINS = ['ts', 'js', 'assemblyscript', 'c', 'rust', 'wat', 'spin'] as const;
+
+const BuildSchema = z
+  .strictObject({
+    command: nonEmpty('a shell command', 'write the command that builds source, e.g. npm run build')
+      .optional()
+      .meta({ description: 'Shell command that produces the service source (any toolchain).' }),
+    toolchain: z
+      .enum(TOOLCHAINS, {
+        error: withFix(`expected one of ${TOOLCHAINS.join(', ')}`, 'write e.g. toolchain: ts'),
+      })
+      .optional()
+      .meta({
+        description:
+          'A toolchain wasmkube runs itself: ts/js (wasi:http component via componentize-js), spin (a Spin SDK JS guest), assemblyscript/c/rust (WAGI module), wat (hand-written component).',
+      }),
+    entry: nonEmpty('a source file', 'write entry: src/index.ts')
+      .optional()
+      .meta({ description: 'With toolchain: the main source file, relative to the manifest folder.' }),
+    output: nonEmpty('a .wasm path', 'write output: dist/service.wasm, the same path as source')
+      .optional()
+      .meta({ description: 'With toolchain: where the .wasm goes. Default: the service source.' }),
+    world: nonEmpty('a WIT world', 'write world: wasi:http/proxy@0.2.12').optional().meta({
+      description:
+        'With toolchain ts/js/wat: the WIT world to target. Default: wasmkube:guests/http-service@0.1.0 (wasi:http/proxy plus the environment).',
+    }),
+    workdir: nonEmpty('a folder', 'write a folder relative to the manifest, e.g. orders').optional().meta({
+      description:
+        'Folder to run the command in, relative to the manifest folder. Default: the manifest folder.',
+    }),
+    watch: z
+      .array(nonEmpty('a glob', 'write a glob such as src/**'), {
+        error: withFix('expected a list of globs', 'write watch: ["src/**"]'),
+      })
+      .optional()
+      .meta({
+        description:
+          "Globs (relative to the manifest folder) of the build's inputs: a change to them means a rebuild. Default with a toolchain: the entry's folder.",
+      }),
+  })
+  .superRefine((value, ctx) => {
+    const issue = (path: string, message: string, fix: string) =>
+      ctx.addIssue({ code: 'custom', path: [path], message, params: { fix } });
+    if (value.command === undefined && value.toolchain === undefined) {
+      issue(
+        'command',
+        'needs a command or a toolchain',
+        'write toolchain: ts and entry: src/index.ts, or command: npm run build',
+      );
+    }
+    if (value.command !== undefined && value.toolchain !== undefined) {
+      issue(
+        'toolchain',
+        'is given together with command',
+        'keep one: a command, or a toolchain with its entry',
+      );
+    }
+    if (value.toolchain !== undefined && value.entry === undefined) {
+      issue(
+        'entry',
+        `is needed with toolchain ${value.toolchain}`,
+        'write entry: the main source file, e.g. src/index.ts',
+      );
+    }
+    if (value.toolchain === undefined) {
+      for (const key of ['entry', 'output', 'world'] as const) {
+        if (value[key] !== undefined)
+          issue(key, 'only applies with a toolchain', `remove ${key}, or write toolchain:`);
+      }
+    }
+    if (value.toolchain !== undefined && value.workdir !== undefined) {
+      issue(
+        'workdir',
+        'only applies with a command',
+        'remove workdir: paths of a toolchain build are relative to the manifest',
+      );
+    }
+  });
 
 const LimitsSchema = z
   .strictObject({
@@ -186,72 +251,88 @@ const KubernetesSchema = ServiceKubernetesSchema.superRefine((value, ctx) => {
   }
 });
 
-export const ServiceSchema = z.strictObject({
-  source: nonEmpty('a path or oci:// reference', 'write source: path/to/service.wasm')
-    .superRefine(check(parseSource))
-    .meta({
-      description: 'The .wasm file, relative to the manifest folder, or oci://registry/repository:tag.',
-    }),
-  build: BuildSchema.optional().meta({ description: 'How `wasmkube build` and `wasmkube up` make source.' }),
-  routes: z
-    .array(
-      z
-        .string({ error: withFix('expected a path', "write a path such as '/orders'") })
-        .superRefine(check(parseRoute)),
-      {
-        error: withFix('expected a list of paths', 'write routes: ["/orders"]'),
-      },
-    )
-    .min(1, {
-      error: withFix('needs at least one route', 'write routes: ["/orders"], or ["/..."] for everything'),
-    })
-    .meta({
-      description:
-        "Path prefixes this service answers: '/orders' matches /orders and /orders/1; '/...' is a catch-all.",
-    }),
-  env: z
-    .record(
-      z.string().regex(new RegExp(ENV_NAME_PATTERN), {
-        error: withFix(
-          'is not an environment variable name',
-          'use letters, digits and _, not starting with a digit',
-        ),
+export const ServiceSchema = z
+  .strictObject({
+    source: nonEmpty('a path or oci:// reference', 'write source: path/to/service.wasm')
+      .superRefine(check(parseSource))
+      .meta({
+        description: 'The .wasm file, relative to the manifest folder, or oci://registry/repository:tag.',
       }),
-      z.string(),
-      { error: withFix('expected a map of names to strings', 'write env: { LOG_LEVEL: info }') },
-    )
-    .optional()
-    .meta({ description: 'Environment variables; values are strings (quote numbers and booleans).' }),
-  allowedOutboundHosts: z
-    .array(
-      z
-        .string({ error: withFix('expected a string', 'write scheme://host[:port]') })
-        .superRefine(check(parseOutboundHost)),
-      {
-        error: withFix(
-          'expected a list of origins',
-          'write allowedOutboundHosts: ["https://api.example.com"]',
-        ),
-      },
-    )
-    .optional()
-    .meta({ description: 'Origins (scheme://host[:port]) the service may call; nothing else is reachable.' }),
-  limits: LimitsSchema.optional().meta({ description: 'Per-service limits enforced by the host.' }),
-  isolation: z
-    .enum(['reuse', 'fresh', 'auto'], {
-      error: withFix(
-        'expected reuse or fresh',
-        "use 'reuse' (one instance across requests) or 'fresh' (one per request)",
-      ),
-    })
-    .optional()
-    .meta({
-      description:
-        "'reuse' keeps an instance across requests (components only); 'fresh' makes one per request.",
-      default: DEFAULTS.isolation,
+    build: BuildSchema.optional().meta({
+      description: 'How `wasmkube build` and `wasmkube up` make source.',
     }),
-  kubernetes: KubernetesSchema.optional().meta({ description: 'How `wasmkube k8s` renders this service.' }),
-});
+    routes: z
+      .array(
+        z
+          .string({ error: withFix('expected a path', "write a path such as '/orders'") })
+          .superRefine(check(parseRoute)),
+        {
+          error: withFix('expected a list of paths', 'write routes: ["/orders"]'),
+        },
+      )
+      .min(1, {
+        error: withFix('needs at least one route', 'write routes: ["/orders"], or ["/..."] for everything'),
+      })
+      .meta({
+        description:
+          "Path prefixes this service answers: '/orders' matches /orders and /orders/1; '/...' is a catch-all.",
+      }),
+    env: z
+      .record(
+        z.string().regex(new RegExp(ENV_NAME_PATTERN), {
+          error: withFix(
+            'is not an environment variable name',
+            'use letters, digits and _, not starting with a digit',
+          ),
+        }),
+        z.string(),
+        { error: withFix('expected a map of names to strings', 'write env: { LOG_LEVEL: info }') },
+      )
+      .optional()
+      .meta({ description: 'Environment variables; values are strings (quote numbers and booleans).' }),
+    allowedOutboundHosts: z
+      .array(
+        z
+          .string({ error: withFix('expected a string', 'write scheme://host[:port]') })
+          .superRefine(check(parseOutboundHost)),
+        {
+          error: withFix(
+            'expected a list of origins',
+            'write allowedOutboundHosts: ["https://api.example.com"]',
+          ),
+        },
+      )
+      .optional()
+      .meta({
+        description: 'Origins (scheme://host[:port]) the service may call; nothing else is reachable.',
+      }),
+    limits: LimitsSchema.optional().meta({ description: 'Per-service limits enforced by the host.' }),
+    isolation: z
+      .enum(['reuse', 'fresh', 'auto'], {
+        error: withFix(
+          'expected reuse or fresh',
+          "use 'reuse' (one instance across requests) or 'fresh' (one per request)",
+        ),
+      })
+      .optional()
+      .meta({
+        description:
+          "'reuse' keeps an instance across requests (components only); 'fresh' makes one per request.",
+        default: DEFAULTS.isolation,
+      }),
+    kubernetes: KubernetesSchema.optional().meta({ description: 'How `wasmkube k8s` renders this service.' }),
+  })
+  .superRefine((value, ctx) => {
+    const output = value.build?.output;
+    if (output !== undefined && posix.normalize(output) !== posix.normalize(value.source)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['build', 'output'],
+        message: `is ${output} but source is ${value.source}: the service would serve something else than it builds`,
+        params: { fix: 'remove build.output (it defaults to source), or make both the same path' },
+      });
+    }
+  });
 
 const dnsLabel = (what: string) =>
   z

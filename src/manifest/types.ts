@@ -69,13 +69,27 @@ export type ServiceSource =
       readonly ref: string;
     };
 
+/** A toolchain `wasmkube build` runs itself. */
+export type Toolchain = 'ts' | 'js' | 'assemblyscript' | 'c' | 'rust' | 'wat' | 'spin';
+
 export interface BuildSpec {
-  /** Shell command that produces the service's `source`. */
-  readonly command: string;
+  /** Shell command that produces the service's `source`; absent when `toolchain` is set. */
+  readonly command?: string;
+  /** A toolchain wasmkube runs itself; absent when `command` is set. */
+  readonly toolchain?: Toolchain;
+  /** With `toolchain`: the main source file (absolute when loaded with `loadManifest`). */
+  readonly entry?: string;
+  /** With `toolchain` ts/js/wat: the WIT world. @default 'wasmkube:guests/http-service@0.1.0' */
+  readonly world?: string;
   /** Absolute when loaded with `loadManifest`; as written (default `.`) when parsed with `parseManifest`. */
   readonly workdir: string;
-  /** Globs, relative to the manifest folder, whose changes trigger a rebuild. @default [] */
+  /**
+   * Globs, relative to the manifest folder, of the build's inputs: a change means a rebuild.
+   * @default [] with a command; the entry's folder (`<dir>/**`) with a toolchain
+   */
   readonly watch: readonly string[];
+  /** The manifest folder, which `watch` globs are relative to; set by `loadManifest`. */
+  readonly baseDir?: string;
 }
 
 export interface LimitsSpec {

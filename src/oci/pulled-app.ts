@@ -29,7 +29,12 @@ export async function loadPulledApp(dir: string, reference: string): Promise<App
     );
   for (const s of written.services) {
     if (s.build) {
-      throw refuse(`services.${s.name}.build`, `would run \`${s.build.command}\` on this machine`);
+      throw refuse(
+        `services.${s.name}.build`,
+        s.build.command
+          ? `would run \`${s.build.command}\` on this machine`
+          : 'would build from sources on this machine',
+      );
     }
     const field = `services.${s.name}.source`;
     if (s.source.kind === 'oci') throw refuse(field, `points at another image (oci://${s.source.ref})`);

@@ -50,6 +50,7 @@ describe('loadManifest', () => {
     assert.deepStrictEqual(orders.build, {
       command: 'npm run build',
       workdir: join(root, 'app', 'orders'),
+      baseDir: join(root, 'app'),
       watch: [],
     });
     assert.deepStrictEqual(payments.source, { kind: 'oci', ref: 'ghcr.io/acme/payments:1.0.0' });

@@ -20,6 +20,7 @@ import {
   writeDockerContext,
   writeLayoutDir,
 } from '../../oci/index.ts';
+import { plainProgress } from '../build-progress.ts';
 import { progress } from '../output.ts';
 
 export interface PackageFlags {
@@ -80,7 +81,9 @@ export async function loadAndPackage(
       fix: `pass --registry (e.g. --registry ghcr.io/acme, or 127.0.0.1:5000/acme --insecure), or set kubernetes.registry in ${loaded.file}`,
     });
   }
-  await buildServices(loaded.app, { onProgress: progress });
+  await buildServices(loaded.app, {
+    onProgress: plainProgress((line) => progress(line.trimEnd())).onProgress,
+  });
   const pkg = await packageApp(loaded, {
     kind,
     format,

@@ -9,8 +9,9 @@ import { startHost } from '../../host/host.ts';
 import type { LogFormat, LogLevel } from '../../host/logger.ts';
 // Not the manifest index: `up --from` should not load the schema (zod, yaml) at start; see below.
 import { appManifestForSingleModule } from '../../manifest/single-module.ts';
-import type { AppManifest } from '../../manifest/types.ts';
+import type { AppManifest, Isolation } from '../../manifest/types.ts';
 import { parseDuration, parseListen } from '../../manifest/units.ts';
+import { plainProgress } from '../build-progress.ts';
 import { printError, progress } from '../output.ts';
 
 export interface UpFlags {
@@ -23,6 +24,8 @@ export interface UpFlags {
   readonly gracePeriod?: string;
   readonly logFormat?: string;
   readonly logLevel?: string;
+  /** With --from: the module's isolation (an app sets it per service in wasmkube.yaml). */
+  readonly isolation?: string;
   /** Serve only these services (a container image holds the whole app; each Deployment picks one). */
   readonly service?: readonly string[];
   /** Rebuild and swap in a service when its `build.watch` files change. */
@@ -60,6 +63,18 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
       });
     }
   }
+  if (flags.isolation !== undefined) {
+    if (!flags.from) {
+      throw new WasmkubeError('BAD_ARGUMENT', '--isolation applies to --from only', {
+        fix: 'set services.NAME.isolation in wasmkube.yaml for an app',
+      });
+    }
+    if (!['auto', 'reuse', 'fresh'].includes(flags.isolation)) {
+      throw new WasmkubeError('BAD_ARGUMENT', `--isolation ${flags.isolation} is not an isolation mode`, {
+        fix: 'use --isolation auto, reuse or fresh',
+      });
+    }
+  }
   const listen = flags.listen === undefined ? undefined : parseListen(flags.listen, '--listen');
   // oci:// apps, components and sources are pulled (verified, cached by digest) into local paths first.
   const oci = () => import('../../oci/index.ts');
@@ -78,7 +93,7 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     'manifest' in target && target.manifest
       ? target.manifest
       : target.from
-        ? appManifestForSingleModule(resolve(target.from), flags.listen)
+        ? withIsolation(appManifestForSingleModule(resolve(target.from), flags.listen), flags.isolation)
         : await (async () => {
             const m = await (await import('../../manifest/load.ts')).loadManifest(target.app ?? '.');
             dir = m.dir;
@@ -102,7 +117,11 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
         : parseDuration(flags.gracePeriod, '--grace-period'),
   };
   const manifest = { ...selectServices(loaded, flags.service), host: { ...loaded.host, shutdown } };
-  await buildServices(manifest, { force: flags.build, onProgress: progress });
+  // Missing or stale builds are made now, and said so: `up` never serves a .wasm older than its sources.
+  await buildServices(manifest, {
+    force: flags.build,
+    onProgress: plainProgress((line) => progress(line.trimEnd())).onProgress,
+  });
 
   const host = await startHost({
     manifest,
@@ -163,6 +182,11 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   (await import('../npm-parent.ts')).onNpmParentExit(() => onSignal('SIGTERM'));
+}
+
+function withIsolation(app: AppManifest, isolation: string | undefined): AppManifest {
+  if (isolation === undefined) return app;
+  return { ...app, services: app.services.map((s) => ({ ...s, isolation: isolation as Isolation })) };
 }
 
 function selectServices(app: AppManifest, names: readonly string[] | undefined): AppManifest {

@@ -15,6 +15,7 @@ import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
 import { type HttpState, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
 import { ioImports, type WaitScope } from './io.ts';
+import { ONE_SHOT_MESSAGE } from './one-shot.ts';
 import { InstanceSnapshot } from './snapshot.ts';
 import type { GlueInstantiate } from './transpile.ts';
 
@@ -70,14 +71,28 @@ export class ComponentEngine implements Engine {
   readonly kind = 'component' as const;
   readonly service: ServiceSpec;
   readonly #opts: ComponentEngineOptions;
-  readonly #reuse: boolean;
+  #reuse: boolean;
   readonly #idle: LiveInstance[] = [];
   readonly #busy = new Set<LiveInstance>();
+  /** Requests that failed because the guest answers one request per instance (see #oneShot). */
+  readonly #oneShotRequests = new Set<string>();
 
   constructor(opts: ComponentEngineOptions) {
     this.#opts = opts;
     this.service = opts.service;
     this.#reuse = opts.service.isolation !== 'fresh';
+  }
+
+  /** The guest showed it answers one request per instance: from now on each request gets a fresh one. */
+  #oneShot(requestId: string | undefined): void {
+    if (requestId !== undefined) this.#oneShotRequests.add(requestId);
+    if (!this.#reuse) return;
+    this.#reuse = false;
+    // Each idle instance has served a request already.
+    this.#idle.length = 0;
+    this.#opts.events.notice?.(
+      `service '${this.service.name}' answers only one request per instance (a fetch-event guest): from now on it gets a fresh instance per request; set isolation: fresh to make that the start`,
+    );
   }
 
   /** Instantiates once at start-up so a broken component fails before the first request. */
@@ -103,7 +118,10 @@ export class ComponentEngine implements Engine {
       return FUEL;
     });
     const log = (stream: 'stdout' | 'stderr') => {
-      const lines = new LineSplitter((l) => events.guestLog(stream, l, state.requestId));
+      const lines = new LineSplitter((l) => {
+        if (stream === 'stderr' && l.includes(ONE_SHOT_MESSAGE)) this.#oneShot(state.requestId);
+        events.guestLog(stream, l, state.requestId);
+      });
       return {
         lines,
         sink: {
@@ -243,7 +261,7 @@ export class ComponentEngine implements Engine {
         answered = true;
         if (fail !== undefined) return reject(fail);
         try {
-          resolve(this.#response(out));
+          resolve(this.#response(out, req.requestId));
         } catch (err) {
           reject(err);
         }
@@ -305,8 +323,17 @@ export class ComponentEngine implements Engine {
     }
   }
 
-  #response(out: ResponseOutparam): GuestResponse {
+  #response(out: ResponseOutparam, requestId: string | undefined): GuestResponse {
     const result = out.result;
+    if (result === undefined && requestId !== undefined && this.#oneShotRequests.delete(requestId)) {
+      throw new WasmkubeError(
+        'GUEST_TRAP',
+        `service '${this.service.name}' answers one request per instance (a fetch-event guest) and was given a used one; the next requests get a fresh instance each`,
+        {
+          fix: `set services.${this.service.name}.isolation to fresh (or auto), or --isolation fresh with --from`,
+        },
+      );
+    }
     if (result === undefined) {
       throw new WasmkubeError(
         'GUEST_TRAP',
