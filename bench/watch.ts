@@ -1,6 +1,6 @@
 // `npm run bench:watch`: edit-to-first-response under `wasmkube up --watch` (save a source file, poll
 // until a request answers with the edit), next to a cold build + `up` of the same service in the same
-// run, for a JavaScript component (componentize-js) and a WAT component. Writes bench/results/watch.json.
+// run, for the http-ts template (esbuild + componentize-js) and a WAT component. Writes bench/results/watch.json.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,62 +12,89 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI = join(ROOT, 'bin/wasmkube.js');
 const EDITS = Number(process.env.BENCH_EDITS ?? 3);
 const TARGET_MS = 3000;
+/** In every marker: each run's sources are new to every content cache, so the cold figure is cold. */
+const RUN = Date.now().toString(36).slice(-5);
 const log = (l: string) => process.stderr.write(`${l}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Guest {
   readonly id: string;
+  /** The file edited, relative to the app. */
   readonly file: string;
-  readonly source: string;
-  readonly build: string;
+  /** Makes the app in `dir` (an empty folder); returns the original text of `file`. */
+  readonly create: (dir: string) => Promise<string>;
   readonly path: string;
   /** The source answering `marker` on `path`. */
   readonly variant: (text: string, marker: string) => string;
 }
 
+/** `wasmkube ARGS` in `cwd`, to completion. */
+function cli(args: string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d) => {
+      err += d;
+    });
+    p.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`wasmkube ${args.join(' ')}: ${err}`)),
+    );
+  });
+}
+
 const GUESTS: Guest[] = [
   {
-    id: 'js-component',
-    file: 'src/app.js',
-    source: join(ROOT, 'guests/js/js-component.js'),
-    build: `node ${join(ROOT, 'src/build/cli.ts')} js src/app.js -o dist/api.wasm --world wasmkube:guests/http-service@0.1.0`,
-    path: '/hello',
-    variant: (t, m) => t.replace("'hello from js'", `'${m}'`),
+    // What a new user gets: `wasmkube init` + `wasmkube new http-ts api`, built by the ts toolchain.
+    id: 'http-ts',
+    file: 'api/src/index.ts',
+    create: async (dir) => {
+      await cli(['init', dir], tmpdir());
+      await cli(['new', 'http-ts', 'api'], dir);
+      return readFile(join(dir, 'api/src/index.ts'), 'utf8');
+    },
+    path: '/api',
+    variant: (t, m) => t.replace('} from api`', `} from api ${m}\``),
   },
   {
     id: 'wat-component',
     file: 'src/app.wat',
-    source: join(ROOT, 'guests/wat/hello-component.wat'),
-    build: `node ${join(ROOT, 'src/build/cli.ts')} wat src/app.wat -o dist/api.wasm`,
+    create: async (dir) => {
+      const text = await readFile(join(ROOT, 'guests/wat/hello-component.wat'), 'utf8');
+      await mkdir(join(dir, 'src'));
+      await writeFile(
+        join(dir, 'wasmkube.yaml'),
+        `apiVersion: wasmkube.dev/v1alpha1
+name: bench
+services:
+  api:
+    source: dist/api.wasm
+    build: { command: "node ${join(ROOT, 'src/build/cli.ts')} wat src/app.wat -o dist/api.wasm", watch: ["src/**"] }
+    routes: ["/..."]
+`,
+      );
+      return text;
+    },
     path: '/',
     // Same length as "hello from wasm\n": the guest writes a fixed number of bytes.
     variant: (t, m) => t.replaceAll('"hello from wasm\\n"', `"${m.padEnd(15).slice(0, 15)}\\n"`),
   },
 ];
 
-async function appFor(g: Guest, text: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `wasmkube-bench-watch-${g.id}-`));
-  await mkdir(join(dir, 'src'));
-  await writeFile(join(dir, g.file), text);
-  await writeFile(
-    join(dir, 'wasmkube.yaml'),
-    `apiVersion: wasmkube.dev/v1alpha1
-name: bench
-host: { workers: 1 }
-services:
-  api:
-    source: dist/api.wasm
-    build: { command: "${g.build}", watch: ["src/**"] }
-    routes: ["/..."]
-`,
-  );
-  return dir;
-}
-
 function up(dir: string, watch: boolean): Promise<{ proc: ChildProcess; url: string; out: () => string }> {
   const proc = spawn(
     process.execPath,
-    [CLI, 'up', dir, '--listen', '127.0.0.1:0', '--log-level', 'warn', ...(watch ? ['--watch'] : [])],
+    [
+      CLI,
+      'up',
+      dir,
+      '--listen',
+      '127.0.0.1:0',
+      '--workers',
+      '1',
+      '--log-level',
+      'warn',
+      ...(watch ? ['--watch'] : []),
+    ],
     // A cache of its own: the cold figure includes transpiling the component for the host.
     {
       env: { ...process.env, WASMKUBE_CACHE_DIR: join(dir, '.host-cache') },
@@ -127,17 +154,18 @@ const rows: {
   swapMs: number[];
 }[] = [];
 for (const g of GUESTS) {
-  const original = await readFile(g.source, 'utf8');
-  const dir = await appFor(g, g.variant(original, 'version-0'));
+  const dir = await mkdtemp(join(tmpdir(), `wasmkube-bench-watch-${g.id}-`));
   try {
+    const original = await g.create(dir);
+    await writeFile(join(dir, g.file), g.variant(original, `v${RUN}-0`));
     // Cold: nothing built, empty build and host caches; `up` builds, transpiles, serves.
     log(`bench: ${g.id}: cold build + up`);
     const t0 = performance.now();
     const cold = await up(dir, true);
-    const coldMs = await untilAnswer(`${cold.url}${g.path}`, 'version-0', t0);
+    const coldMs = await untilAnswer(`${cold.url}${g.path}`, `v${RUN}-0`, t0);
     const editMs: number[] = [];
     for (let i = 1; i <= EDITS; i++) {
-      const marker = `version-${i}`;
+      const marker = `v${RUN}-${i}`;
       const t = performance.now();
       await writeFile(join(dir, g.file), g.variant(original, marker));
       editMs.push(await untilAnswer(`${cold.url}${g.path}`, marker, t));

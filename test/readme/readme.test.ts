@@ -1,7 +1,8 @@
 // The README as pasted: every ```sh block of README.md runs, in order, in a fresh copy of this checkout
 // (the example app unbuilt), against a registry and podman on 127.0.0.1. Servers that a command starts
 // (`wasmkube up`, `docker-registry serve`, `podman run`) run in the background until a later one takes
-// their port, or the end. Only the SUBSTITUTIONS below change a command; blocks that cannot run here carry
+// their port, or the end; `cd` changes the folder for the rest of its block. Only the SUBSTITUTIONS below
+// change a command; blocks that cannot run here carry
 // `<!-- readme-test: skip (why) -->`.
 
 import assert from 'node:assert/strict';
@@ -103,13 +104,13 @@ async function stop(s: Server): Promise<void> {
   await waitFor(`${s.command} stopping`, async () => !(await portOpen(s.port)), 20_000);
 }
 
-async function startServer(command: string, port: number, line: number): Promise<void> {
+async function startServer(command: string, port: number, line: number, cwd: string): Promise<void> {
   for (const s of servers.filter((x) => x.port === port)) {
     servers.splice(servers.indexOf(s), 1);
     await stop(s);
   }
   const proc = spawn('bash', ['-c', `exec ${command}`], {
-    cwd: work,
+    cwd,
     env: ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -157,9 +158,9 @@ async function startServer(command: string, port: number, line: number): Promise
   }
 }
 
-function run(command: string, line: number): Promise<void> {
+function run(command: string, line: number, cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('bash', ['-c', command], { cwd: work, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn('bash', ['-c', command], { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     proc.stdout.on('data', (d) => {
       output += d;
@@ -218,12 +219,19 @@ test('every ```sh block of README.md runs as pasted', { timeout: 600_000 }, asyn
   const timings: [number, string][] = [];
   for (const block of blocks) {
     if (block.skip) continue;
+    // Each block starts at the checkout's root, as a terminal there would; `cd` holds to the block's end.
+    let cwd = work;
     for (const original of block.commands) {
       const command = substitute(original);
+      const cd = /^cd (\S+)$/.exec(command);
+      if (cd) {
+        cwd = join(cwd, cd[1]!);
+        continue;
+      }
       const port = serverPort(command);
       const started = performance.now();
-      if (port === undefined) await run(command, block.line);
-      else await startServer(command, port, block.line);
+      if (port === undefined) await run(command, block.line, cwd);
+      else await startServer(command, port, block.line, cwd);
       timings.push([performance.now() - started, `README.md:${block.line}: ${original.slice(0, 70)}`]);
     }
   }
