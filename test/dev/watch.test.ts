@@ -196,6 +196,33 @@ services:
     assert.equal((await get(`${u.url}/hello`)).body, 'hello from wa04\n');
   });
 
+  test('a declared toolchain is watched through its sources by default; its errors name file and line', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const dir = await appDir(`apiVersion: wasmkube.dev/v1alpha1
+name: declared
+host: { workers: 1 }
+services:
+  svc:
+    source: svc/dist/svc.wasm
+    build: { toolchain: wat, entry: svc/src/hello.wat }
+    routes: ["/svc"]
+`);
+    await mkdir(join(dir, 'svc/src'), { recursive: true });
+    await writeFile(join(dir, 'svc/src/hello.wat'), version(1));
+    const u = await up(dir);
+    assert.equal((await get(`${u.url}/svc`)).body, 'hello from wa01\n');
+    await writeFile(
+      join(dir, 'svc/src/hello.wat'),
+      version(1).replace('(memory (export "memory") 1)', '(memory (export "memory") 1)\n  (func oops'),
+    );
+    await nth(u, 'failed', 'svc', 0);
+    await stderrMatches(u, /svc\/src\/hello\.wat:23:9: unknown operator or unexpected token/);
+    assert.equal((await get(`${u.url}/svc`)).body, 'hello from wa01\n');
+    await writeFile(join(dir, 'svc/src/hello.wat'), version(6));
+    await nth(u, 'reloaded', 'svc', 0);
+    assert.equal((await get(`${u.url}/svc`)).body, 'hello from wa06\n');
+  });
+
   test('only the edited service rebuilds; the others keep their engine', async () => {
     const dir = await app(['alpha', 'beta'], 1);
     const u = await up(dir);
