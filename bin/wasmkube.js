@@ -30,6 +30,17 @@ if (major < 24) {
   });
   const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'];
   for (const signal of signals) process.on(signal, () => child.kill(signal));
+  // Under npx/npm run, SIGTERM goes to npm's `sh -c`, which dies without passing it on: our parent
+  // exiting is that signal (src/cli/npm-parent.ts does the same where no re-exec happens).
+  if (process.env.npm_execpath !== undefined || process.env.npm_command !== undefined) {
+    const parent = process.ppid;
+    const timer = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(timer);
+      child.kill('SIGTERM');
+    }, 250);
+    timer.unref();
+  }
   child.on('exit', (code, signal) => {
     if (signal) {
       // Die of the same signal, so whoever waits on us sees what happened.
@@ -38,6 +49,13 @@ if (major < 24) {
     } else process.exit(code ?? 1);
   });
 } else {
+  // A reader that went away (`wasmkube schema | head -1`) is the end of the output, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   // V8's compiled code (and Node's type-stripped sources) cached on disk: a warm start skips both.
   // Best effort: a read-only filesystem just means no cache.
   const cache = cacheDir();

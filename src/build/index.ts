@@ -57,7 +57,7 @@ export async function buildCached(spec: BuildSpec, options: BuildOptions = {}): 
         async (tmp) =>
           writeFile(
             tmp,
-            await buildWatComponent(await readFile(source, 'utf8'), resolve(spec.witDir), world),
+            await buildWatComponent(await readFile(source, 'utf8'), resolve(spec.witDir), world, source),
           ),
       );
     }

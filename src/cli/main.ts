@@ -32,7 +32,7 @@ program
   )
   .option(
     '--drain-delay <duration>',
-    'after SIGTERM, how long /ready is 503 before the listener closes (overrides host.shutdown.drainDelay)',
+    'after SIGTERM, how long /ready is 503 before the listener closes (default: host.shutdown.drainDelay in a pod, 0 elsewhere)',
   )
   .option(
     '--grace-period <duration>',
@@ -40,6 +40,8 @@ program
   )
   .option('--log-format <format>', 'json or pretty', 'json')
   .option('--log-level <level>', 'trace, debug, info, warn, error or silent', 'info')
+  .option('--watch', 'rebuild a service when its build.watch files change and swap it in, no restart')
+  .option('--insecure', 'plain HTTP to the oci:// registry (a local one)')
   .action(async (app, flags) => (await import('./commands/up.ts')).up(app, flags));
 
 program
@@ -133,6 +135,17 @@ program
   .option('--platform <os/arch>', 'platform to take from an index', 'linux/amd64')
   .option('--insecure', "plain HTTP to REF's registry, for a local one")
   .action(async (ref, flags) => (await import('./commands/pull.ts')).pullCommand(ref, flags));
+program
+  .command('base-image')
+  .description(
+    "make a Node.js 24 base image offline from this machine's Node (for package/push --kind container --base)",
+  )
+  .option('--out <dir>', 'OCI layout folder to write (default ./node-base unless --tar or --push)')
+  .option('--tar <file>', 'write the layout as one tarball')
+  .option('--push <ref>', 'push it, e.g. 127.0.0.1:5000/base/node:24')
+  .option('--insecure', 'plain HTTP to the --push registry (a local one)')
+  .action(async (flags) => (await import('./commands/base-image.ts')).baseImage(flags));
+
 const k8s = program.command('k8s').description('Kubernetes manifests of an app');
 k8s
   .command('render')
@@ -165,7 +178,10 @@ function clusterCommand(name: string, description: string): Command {
 clusterCommand('deploy', 'server-side apply the app to Kubernetes, prune, and wait for rollouts')
   .option('--registry <registry>', 'registry of the pushed images (overrides kubernetes.registry)')
   .option('--tag <tag>', 'image tag (overrides kubernetes.tag)')
-  .option('--dry-run [mode]', "only 'server': the API server checks and admits everything, nothing is stored")
+  .option(
+    '--dry-run [mode]',
+    "'server': the API server checks and admits everything, nothing is stored; 'client': render and validate offline, no cluster",
+  )
   .option('--prune', 'delete objects of this app that it no longer renders (ApplySet)')
   .option('--no-wait', 'do not wait for workloads to become ready')
   .option('--timeout <duration>', 'how long to wait for rollouts', '5m')

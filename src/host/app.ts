@@ -45,7 +45,8 @@ export interface HostResponse {
 
 interface ServiceSlot {
   readonly spec: ServiceSpec;
-  readonly engine: Engine;
+  /** Replaced by swapEngine (`up --watch`); a request keeps the engine it started on. */
+  engine: Engine;
   inFlight: number;
   /** Bytes of finished responses not yet handed to their clients' sockets. */
   pendingBytes: number;
@@ -97,6 +98,9 @@ export class HostApp implements LocalApp {
   readonly #running = new Map<Cancel, { readonly service: string; readonly req: HostRequest }>();
   #stopReason: WasmkubeError | undefined;
   #idleWaiters: (() => void)[] = [];
+  /** Requests running on each engine, and the swapped-out engines to close once theirs are done. */
+  readonly #engineUses = new Map<Engine, number>();
+  readonly #retired = new Set<Engine>();
 
   constructor(opts: HostAppOptions) {
     this.#slots = opts.engines.map((engine) => ({
@@ -178,6 +182,25 @@ export class HostApp implements LocalApp {
       cancel.abort(reason);
     }
     return running.length;
+  }
+
+  /**
+   * Serves `service` with `engine` from the next request on: requests already running finish on the
+   * old engine, which is closed after the last of them. Resolves with the old engine.
+   */
+  swapEngine(service: string, engine: Engine): Engine {
+    const slot = this.#slots.find((s) => s.spec.name === service);
+    if (!slot) throw new WasmkubeError('BAD_ARGUMENT', `no service '${service}' in this host`);
+    const old = slot.engine;
+    slot.engine = engine;
+    if ((this.#engineUses.get(old) ?? 0) === 0) old.close();
+    else this.#retired.add(old);
+    return old;
+  }
+
+  /** The engine serving each service now (swapped ones included), for closing at shutdown. */
+  engines(): Engine[] {
+    return [...this.#slots.map((s) => s.engine), ...this.#retired];
   }
 
   memoryByService(): [string, number][] {
@@ -317,6 +340,7 @@ export class HostApp implements LocalApp {
     }
     const cancel = new Cancel();
     this.#running.set(cancel, { service: spec.name, req });
+    this.#engineUses.set(engine, (this.#engineUses.get(engine) ?? 0) + 1);
     slot.inFlight++;
     this.#inFlight++;
     stats.inFlight++;
@@ -391,6 +415,12 @@ export class HostApp implements LocalApp {
       client?.off(clientGone);
       slot.inFlight--;
       stats.inFlight--;
+      const uses = (this.#engineUses.get(engine) ?? 1) - 1;
+      if (uses > 0) this.#engineUses.set(engine, uses);
+      else {
+        this.#engineUses.delete(engine);
+        if (this.#retired.delete(engine)) engine.close();
+      }
       const seconds = (performance.now() - started) / 1000;
       stats.done(req.method, status, seconds);
       const failed = res.body.error;

@@ -26,6 +26,12 @@ export interface RunningHost {
   readonly address: AddressInfo;
   readonly workers: number;
   readonly failed: readonly string[];
+  /**
+   * Loads `service` again from its .wasm on every serving thread and swaps it in there (`up --watch`):
+   * in-flight requests finish on the old version, no connection closes. Rejects with the first thread's
+   * error when the new module does not load; threads where it did load serve it.
+   */
+  reload(service: string): Promise<void>;
   /** Drains and stops; resolves with the number of requests cut off by the grace period. */
   stop(): Promise<{ unfinished: number }>;
 }
@@ -33,6 +39,7 @@ export interface RunningHost {
 interface ThreadHandle {
   drain(drainDelayMs: number, gracePeriodMs: number): Promise<{ unfinished: number }>;
   metricsJson(): Promise<unknown>;
+  reload(service: string): Promise<void>;
 }
 
 export async function startHost(opts: HostOptions): Promise<RunningHost> {
@@ -60,7 +67,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
       thread: 0,
       defaultMetrics: true,
     });
-    threads.push({ drain: t.drain, metricsJson: t.metricsJson });
+    threads.push({ drain: t.drain, metricsJson: t.metricsJson, reload: t.reload });
     address = t.address;
     failed = t.failed;
   } else {
@@ -126,6 +133,11 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     address,
     workers,
     failed,
+    async reload(service) {
+      const results = await Promise.allSettled(threads.map((t) => t.reload(service)));
+      const failure = results.find((r) => r.status === 'rejected');
+      if (failure) throw failure.reason;
+    },
     stop() {
       stopping ??= Promise.all(
         threads.map((t) => t.drain(m.host.shutdown.drainDelayMs, m.host.shutdown.gracePeriodMs)),
@@ -173,6 +185,7 @@ function spawnThread(
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: config });
   let nextId = 0;
   const snapshots = new Map<number, (v: unknown) => void>();
+  const reloads = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
   let drained: ((r: { unfinished: number }) => void) | undefined;
   let serving = false;
   let draining = false;
@@ -188,6 +201,9 @@ function spawnThread(
       // A metrics scrape waiting on this thread must not hang.
       for (const r of snapshots.values()) r([]);
       snapshots.clear();
+      for (const r of reloads.values())
+        r.reject(new WasmkubeError('INTERNAL', `worker ${config.thread} exited`));
+      reloads.clear();
       if (drained) drained({ unfinished: 0 });
       else if (serving && !draining) onDied(crash);
     });
@@ -224,6 +240,15 @@ function spawnThread(
                   worker.postMessage({ type: 'drain', drainDelayMs, gracePeriodMs });
                 });
               },
+              reload(service) {
+                // A thread that died is replaced from the manifest, so it loads the new file anyway.
+                if (exited) return Promise.resolve();
+                const id = ++nextId;
+                return new Promise((resolve, reject) => {
+                  reloads.set(id, { resolve, reject });
+                  worker.postMessage({ type: 'reload', id, service });
+                });
+              },
               metricsJson() {
                 if (exited) return Promise.resolve([]);
                 const id = ++nextId;
@@ -243,6 +268,14 @@ function spawnThread(
           snapshots.get(msg.id)?.(msg.value);
           snapshots.delete(msg.id);
           break;
+        case 'reloaded': {
+          const r = reloads.get(msg.id);
+          reloads.delete(msg.id);
+          if (msg.error)
+            r?.reject(new WasmkubeError(msg.error.code, msg.error.message, { fix: msg.error.fix }));
+          else r?.resolve();
+          break;
+        }
         case 'metrics-request': {
           const value = await render().catch((err: Error) => ({
             contentType: 'text/plain',

@@ -1,5 +1,5 @@
 // The host's Prometheus metrics: counted in plain numbers on the hot path, turned into a prom-client
-// registry only when /metrics is first scraped (so a start does not load it), one per server thread,
+// registry a second after start or at the first scrape (so a start does not wait for it), one per thread,
 // merged by the supervisor when several threads serve the same port.
 
 import type client from 'prom-client';
@@ -17,6 +17,8 @@ export interface HostMetrics {
   readonly outbound: OutboundStats;
   /** This thread's registry, made on first use. */
   registry(): Promise<client.Registry>;
+  /** Makes the registry soon, in the background, so a first scrape finds it sampling. */
+  prime(afterMs?: number): void;
 }
 
 export function createMetrics(
@@ -45,7 +47,12 @@ export function createMetrics(
   const build = async () => {
     const { default: prom } = await import('prom-client');
     const r = new prom.Registry();
-    if (withDefaults) prom.collectDefaultMetrics({ register: r });
+    if (withDefaults) {
+      prom.collectDefaultMetrics({ register: r });
+      // The event-loop delay histogram samples every 10 ms: until its first sample its mean and
+      // stddev are NaN and its min a sentinel. A scrape is complete from the first one.
+      await new Promise((resolve) => setTimeout(resolve, 40));
+    }
     registerRequestMetrics(r, () => routes.values());
     guestErrors.register(r);
     instances.register(r);
@@ -87,6 +94,10 @@ export function createMetrics(
     registry() {
       registry ??= build();
       return registry;
+    },
+    prime(afterMs = 1000) {
+      // Not at start: loading prom-client would delay the first response of a cold start.
+      setTimeout(() => void this.registry(), afterMs).unref();
     },
   };
 }

@@ -38,6 +38,11 @@ export interface ServingThread {
   readonly logger: Logger;
   readonly failed: readonly string[];
   readonly metricsJson: () => Promise<unknown>;
+  /**
+   * Loads `service` again from its .wasm file and swaps it in (`up --watch`): in-flight requests finish
+   * on the old engine; a module that fails to load leaves the old one serving and rejects.
+   */
+  reload(service: string): Promise<void>;
   /** Readiness off, wait drainDelay, stop accepting, let in-flight requests finish up to the grace period. */
   drain(drainDelayMs: number, gracePeriodMs: number): Promise<{ unfinished: number }>;
 }
@@ -136,6 +141,7 @@ export async function startServing(
       },
     );
   }
+  metrics.prime();
   const liveApp = app;
   return {
     address,
@@ -143,6 +149,17 @@ export async function startServing(
     logger,
     failed: failedNames,
     metricsJson: async () => (await metrics.registry()).getMetricsAsJSON(),
+    async reload(name) {
+      const service = config.manifest.services.find((s) => s.name === name);
+      if (!service)
+        throw new WasmkubeError('BAD_ARGUMENT', `no service '${name}' in ${config.manifest.name}`);
+      const engine = await loadEngine(
+        service,
+        events(service.name),
+        createServiceBindings(service, { logger, metrics }),
+      );
+      liveApp.swapEngine(name, engine);
+    },
     async drain(drainDelayMs, gracePeriodMs) {
       liveApp.startDraining();
       // Endpoints take a while to drop this pod: keep accepting until they have.
@@ -156,7 +173,7 @@ export async function startServing(
       if (!finished) liveApp.stopInFlight(gracePeriodMs);
       server.closeAll();
       await closed;
-      for (const e of engines) e.close();
+      for (const e of liveApp.engines()) e.close();
       await state.close();
       await tracer.flush();
       return { unfinished };

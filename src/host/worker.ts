@@ -29,6 +29,14 @@ try {
       else if (msg.type === 'metrics-response') {
         pending.get(msg.id!)?.(msg.value!);
         pending.delete(msg.id!);
+      } else if (msg.type === 'reload') {
+        const m = msg as unknown as { id: number; service: string };
+        try {
+          await thread.reload(m.service);
+          port.postMessage({ type: 'reloaded', id: m.id });
+        } catch (err) {
+          port.postMessage({ type: 'reloaded', id: m.id, error: errorJson(err) });
+        }
       } else if (msg.type === 'drain') {
         const m = msg as unknown as { drainDelayMs: number; gracePeriodMs: number };
         const result = await thread.drain(m.drainDelayMs, m.gracePeriodMs);
@@ -45,8 +53,12 @@ try {
 } catch (err) {
   port.postMessage({
     type: 'failed',
-    error: isWasmkubeError(err)
-      ? { code: err.code, message: err.message, fix: err.fix }
-      : { code: 'INTERNAL', message: err instanceof Error ? (err.stack ?? err.message) : String(err) },
+    error: errorJson(err),
   });
+}
+
+function errorJson(err: unknown): { code: string; message: string; fix?: string } {
+  return isWasmkubeError(err)
+    ? { code: err.code, message: err.message, fix: err.fix }
+    : { code: 'INTERNAL', message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
 }

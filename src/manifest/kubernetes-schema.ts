@@ -295,7 +295,7 @@ export function serviceKubernetesProblems(value: ServiceKubernetesInput): Proble
     });
   }
   if (mode === 'knative') {
-    for (const field of ['autoscaling', 'keda', 'disruptionBudget', 'networkPolicy'] as const) {
+    for (const field of ['autoscaling', 'keda', 'disruptionBudget'] as const) {
       if (value[field] !== undefined && value[field] !== false) {
         out.push({
           path: [field],

@@ -132,11 +132,19 @@ function ociLayer(layer: Blob): Blob {
 }
 
 /** A Dockerfile that builds the same image from the layers' files written next to it. */
-export function dockerfile(baseRef: string, user: string): string {
+export function dockerfile(baseRef: string, user: string, localBase?: 'layout' | 'tar'): string {
   const run = runSettings(user);
+  // A base read from disk has no registry name: podman/buildah read an OCI layout (`oci:`) or its
+  // tarball (`oci-archive:`) as written; Docker takes the name it loaded the base under (--build-arg).
+  const from = localBase
+    ? `# The base is the local OCI ${localBase === 'layout' ? 'layout' : 'layout tarball'} ${baseRef}: podman build reads it as
+# written (from a lowercase path: it names the base after it); with Docker, load it and name it: docker build --build-arg BASE=NAME:TAG -t IMAGE .
+ARG BASE=${localBase === 'layout' ? 'oci' : 'oci-archive'}:${baseRef}
+FROM \${BASE}`
+    : `FROM ${baseRef}`;
   return `# Written by \`wasmkube package --dockerfile\`: the same image as \`wasmkube package --kind container\`,
 # for teams that build with Docker. Build from this folder: docker build -t IMAGE .
-FROM ${baseRef}
+${from}
 COPY ${HOST_DIR}/ /${HOST_DIR}/
 COPY ${APP_DIR}/ /${APP_DIR}/
 COPY --chmod=1777 tmp/ /tmp/

@@ -10,6 +10,7 @@ export { assembleImage, imageBlobs, imageSize } from './image.ts';
 export { type ImageTarget, type ImageTargetOptions, imageTarget, parseRegistry } from './image-target.ts';
 export { type InsecureScope, insecureByEnv, isLoopbackRegistry, plainHttpAllowed } from './insecure.ts';
 export { layoutFiles, layoutTar, type NamedImage, readLayout, writeLayoutDir } from './layout.ts';
+export { buildNodeBaseImage, type NodeBaseImageOptions, nodeBasePlatform } from './node-base-image.ts';
 export {
   type ImageKind,
   type PackagedApp,

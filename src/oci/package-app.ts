@@ -1,9 +1,9 @@
 // `wasmkube package` and `push` as a library: builds an app's images (one Wasm artifact per service,
 // one container image for the app) in memory, named by the one naming rule of src/app/image-refs.ts.
 
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { appImageRefs } from '../app/image-refs.ts';
 import { isWasmkubeError, WasmkubeError } from '../errors.ts';
 import type { LoadedManifest } from '../manifest/index.ts';
@@ -152,6 +152,10 @@ export async function writeDockerContext(dir: string, pkg: PackagedApp, baseRef:
       await writeFile(target, f.data, { mode: f.mode ?? 0o644 });
     }
   }
-  await writeFile(join(dir, 'Dockerfile'), dockerfile(baseRef, DEFAULT_USER));
+  const local = existsSync(baseRef) ? (statSync(baseRef).isDirectory() ? 'layout' : 'tar') : undefined;
+  await writeFile(
+    join(dir, 'Dockerfile'),
+    dockerfile(local ? resolve(baseRef) : baseRef, DEFAULT_USER, local),
+  );
   return [join(dir, 'Dockerfile')];
 }

@@ -1,64 +1,27 @@
-// A small Node.js 24 base image built from files of this machine (nothing can be pulled from a public
-// registry here): the node binary, the shared libraries `ldd` lists, and passwd/group files with a
-// non-root user. Pushed as an index so the builder's platform pick is exercised too.
+// The tests' Node.js 24 base image (nothing can be pulled from a public registry here): what
+// `wasmkube base-image` makes, pushed as an index so the builder's platform pick is exercised too.
 
-import { execFileSync } from 'node:child_process';
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   assembleImage,
   blobOf,
+  buildNodeBaseImage as buildBase,
   canonicalJson,
-  deterministicGzip,
-  deterministicTar,
   type Image,
-  type LayerFile,
   MEDIA,
   pushImage,
   RegistryClient,
-  sha256,
 } from '../../src/oci/index.ts';
 import { ROOT } from './host.ts';
 
 export const NODE_BIN = realpathSync(join(ROOT, 'node_modules', 'node', 'bin', 'node'));
 
-function sharedLibraries(binary: string): string[] {
-  const out = execFileSync('ldd', [binary], { encoding: 'utf8' });
-  const libs: string[] = [];
-  for (const line of out.split('\n')) {
-    const m = /=>\s*(\/\S+)/.exec(line) ?? /^\s*(\/\S+)\s+\(/.exec(line);
-    if (m) libs.push(m[1]!);
-  }
-  return libs.sort();
-}
-
 let cached: Image | undefined;
 
 /** The base image (linux/amd64), built once per process; gzip level 1 keeps the 120 MB binary quick. */
 export async function buildNodeBaseImage(): Promise<Image> {
-  if (cached) return cached;
-  const files: LayerFile[] = [
-    { path: 'usr/local/bin/node', data: readFileSync(NODE_BIN), mode: 0o755 },
-    ...sharedLibraries(NODE_BIN).map((p) => ({ path: p.slice(1), data: readFileSync(p), mode: 0o755 })),
-    {
-      path: 'etc/passwd',
-      data: Buffer.from(
-        'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/tmp:/sbin/nologin\n',
-      ),
-    },
-    { path: 'etc/group', data: Buffer.from('root:x:0:\nnonroot:x:65532:\n') },
-    { path: 'tmp', dir: true, mode: 0o1777, data: new Uint8Array() },
-  ];
-  const tar = await deterministicTar(files);
-  const layer = blobOf(MEDIA.layerGzip, deterministicGzip(tar, 1));
-  const config = {
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Env: ['PATH=/usr/local/bin:/usr/bin:/bin'], Cmd: ['node'] },
-    rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-    history: [{ created: '1970-01-01T00:00:00Z', created_by: 'test: node binary and its libraries' }],
-  };
-  cached = assembleImage(blobOf(MEDIA.imageConfig, canonicalJson(config)), [layer]);
+  cached ??= await buildBase({ node: NODE_BIN, gzipLevel: 1 });
   return cached;
 }
 

@@ -28,7 +28,8 @@ export interface UpProcess {
 
 /**
  * Starts `wasmkube up ARGS --listen 127.0.0.1:0` and resolves when it serves. Unless `manifestShutdown`,
- * the drain delay is cut to 50 ms so that stopping does not wait for Kubernetes endpoints.
+ * the drain delay is cut to 50 ms so that stopping does not wait for Kubernetes endpoints; with it, the
+ * host runs as in a pod (KUBERNETES_SERVICE_HOST set), where the manifest's drain delay applies.
  */
 export function startUp(
   args: readonly string[],
@@ -40,7 +41,11 @@ export function startUp(
   ];
   const proc = spawn(process.execPath, [CLI, 'up', ...args, ...extra], {
     cwd: ROOT,
-    env: { ...process.env, ...opts.env },
+    env: {
+      ...process.env,
+      ...(opts.manifestShutdown ? { KUBERNETES_SERVICE_HOST: '10.96.0.1' } : {}),
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];

@@ -115,9 +115,19 @@ describe('wasmkube k8s render', () => {
     );
   });
 
-  it('deploy refuses --dry-run=client, pointing at render', async () => {
-    const { code, stderr } = await runCli(['deploy', 'examples/shop', '--dry-run=client']);
+  it('deploy --dry-run=client renders and validates offline, without a kubeconfig', async () => {
+    const { code, stdout, stderr } = await runCli(['deploy', 'examples/shop', '--dry-run=client'], {
+      env: { KUBECONFIG: '/nonexistent/kubeconfig' },
+    });
+    assert.equal(code, 0, stderr);
+    assert.match(stdout, /^\(client dry run\) \d+ created, 0 configured, 0 unchanged, 0 pruned$/m);
+    assert.match(stdout, /^ {2}created: Deployment shop\/orders$/m);
+    assert.match(stderr, /nothing sent/);
+  });
+
+  it('deploy refuses another --dry-run mode, pointing at render', async () => {
+    const { code, stderr } = await runCli(['deploy', 'examples/shop', '--dry-run=local']);
     assert.equal(code, 64);
-    assert.match(stderr, /--dry-run=client is not supported\n {2}fix: .*wasmkube k8s render/);
+    assert.match(stderr, /--dry-run=local is not supported\n {2}fix: .*wasmkube k8s render/);
   });
 });

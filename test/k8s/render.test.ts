@@ -124,8 +124,33 @@ describe('k8s render modes', () => {
     assert.equal(ann['autoscaling.knative.dev/metric'], 'concurrency');
     assert.equal(ksvc.spec.template.spec.containers[0].ports[0].name, 'http1');
     assert.equal(ksvc.spec.template.spec.containers[0].readinessProbe.httpGet.port, undefined);
-    assert.equal(ksvc.spec.template.spec.timeoutSeconds, 30);
-    assert.equal(objects.filter((o) => o.metadata.name === 'fn').length, 1);
+    // The 30 s guest deadline plus room for the host to send its own 504.
+    assert.equal(ksvc.spec.template.spec.timeoutSeconds, 35);
+    // Ours: the Knative Service and its NetworkPolicy (to the queue-proxy, from Knative's data path).
+    assert.deepEqual(
+      objects
+        .filter((o) => o.metadata.name === 'fn')
+        .map((o) => o.kind)
+        .sort(),
+      ['NetworkPolicy', 'Service'],
+    );
+    const np = find(objects, 'NetworkPolicy', 'fn');
+    for (const [k, v] of Object.entries(np.spec.podSelector.matchLabels))
+      assert.equal(ksvc.spec.template.metadata.labels[k], v, `the revision pods carry ${k}`);
+    assert.deepEqual(
+      np.spec.ingress[0].ports.map((p: { port: number }) => p.port),
+      [8012, 8013, 9090, 9091],
+    );
+    const namespaces = np.spec.ingress[0].from
+      .map(
+        (f: { namespaceSelector?: { matchLabels: Record<string, string> } }) =>
+          f.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'],
+      )
+      .filter(Boolean);
+    assert.ok(
+      namespaces.includes('knative-serving') && namespaces.includes('kourier-system'),
+      namespaces.join(),
+    );
   });
 
   it('stateful: a StatefulSet with a volume per pod at /data and a headless Service', async () => {

@@ -39,18 +39,36 @@ export function dryRunFlag(value: string | boolean | undefined): boolean {
   });
 }
 
+/** deploy's --dry-run: `client` renders and validates offline, `server` asks the API server. */
+function deployDryRun(value: string | boolean | undefined): 'client' | boolean {
+  return value === 'client' ? 'client' : dryRunFlag(value);
+}
+
 export async function deploy(app: string | undefined, flags: DeployFlags): Promise<void> {
-  const dryRun = dryRunFlag(flags.dryRun);
+  const mode = deployDryRun(flags.dryRun);
+  const client = mode === 'client';
+  const dryRun = mode === true;
   const { app: manifest } = await loadManifest(app ?? '.');
-  const summary = await deployApp(manifest, {
+  let applied: Parameters<typeof formatSummary>[0] | undefined;
+  const run = deployApp(manifest, {
     ...clusterOptions(flags),
     ...(flags.registry === undefined ? {} : { registry: flags.registry }),
     ...(flags.tag === undefined ? {} : { tag: flags.tag }),
     dryRun,
     prune: flags.prune ?? false,
-    wait: flags.wait ?? true,
+    wait: client ? false : (flags.wait ?? true),
+    ...(client ? { cluster: (await import('../../k8s/deploy/offline-cluster.ts')).offlineCluster() } : {}),
     ...(flags.timeout === undefined ? {} : { timeoutMs: parseDuration(flags.timeout) }),
     progress,
+    onApplied: (s) => {
+      applied = s;
+    },
   });
-  process.stdout.write(`${formatSummary(summary, dryRun)}\n`);
+  try {
+    await run;
+  } finally {
+    // What was applied is reported also when the rollout wait fails (the error follows on stderr).
+    if (applied)
+      process.stdout.write(`${client ? '(client dry run) ' : ''}${formatSummary(applied, dryRun)}\n`);
+  }
 }

@@ -2,7 +2,7 @@
 // last), named by src/app/image-refs.ts at the registry and tag `k8s render` uses; prints each REF@DIGEST.
 
 import { WasmkubeError } from '../../errors.ts';
-import { type BlobPushResult, parseReference, pushImage } from '../../oci/index.ts';
+import { type BlobPushResult, insecureByEnv, parseReference, pushImage } from '../../oci/index.ts';
 import { progress } from '../output.ts';
 import { loadAndPackage, type PackageFlags } from './package.ts';
 
@@ -34,7 +34,8 @@ export async function pushCommand(app: string | undefined, flags: PushFlags): Pr
   };
   for (const i of pkg.images) {
     const result = await pushImage(i.name, i.image, {
-      insecure: flags.insecure ?? false,
+      // A registry listed in WASMKUBE_INSECURE_REGISTRIES is plain HTTP here too, as for pulls.
+      insecure: (flags.insecure ?? false) || insecureByEnv(registry),
       mountFrom,
       ...(chunkSize ? { chunkSize } : {}),
       onBlob: (digest, size, r) =>

@@ -1,8 +1,9 @@
 // `wasmkube up [APP] | --from FILE.wasm`: builds what is missing, serves the whole app locally, and
 // shuts down gracefully on SIGTERM/SIGINT (a second signal exits at once).
 
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { buildServices } from '../../app/build-services.ts';
+import type { WatchEvent } from '../../dev/watch.ts';
 import { WasmkubeError } from '../../errors.ts';
 import { startHost } from '../../host/host.ts';
 import type { LogFormat, LogLevel } from '../../host/logger.ts';
@@ -27,6 +28,10 @@ export interface UpFlags {
   readonly isolation?: string;
   /** Serve only these services (a container image holds the whole app; each Deployment picks one). */
   readonly service?: readonly string[];
+  /** Rebuild and swap in a service when its `build.watch` files change. */
+  readonly watch?: boolean;
+  /** Accepted for `up oci://` on a plain-HTTP registry (loopback ones are plain HTTP anyway). */
+  readonly insecure?: boolean;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -75,23 +80,37 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
   const oci = () => import('../../oci/index.ts');
   const target =
     app?.startsWith('oci://') || flags.from?.startsWith('oci://')
-      ? await (await oci()).resolveUpTarget(app, flags.from)
+      ? await (await oci()).resolveUpTarget(app, flags.from, flags.insecure ? { insecure: true } : {})
       : { app, from: flags.from };
   // An app image's manifest comes back already checked: no build steps, sources inside its folder.
+  if (flags.watch && 'manifest' in target && target.manifest) {
+    throw new WasmkubeError('BAD_ARGUMENT', '--watch needs local sources, not an app image', {
+      fix: 'run `wasmkube up --watch APP_FOLDER` on the app you edit',
+    });
+  }
+  let dir = process.cwd();
   const parsed =
     'manifest' in target && target.manifest
       ? target.manifest
       : target.from
         ? withIsolation(appManifestForSingleModule(resolve(target.from), flags.listen), flags.isolation)
-        : (await (await import('../../manifest/load.ts')).loadManifest(target.app ?? '.')).app;
+        : await (async () => {
+            const m = await (await import('../../manifest/load.ts')).loadManifest(target.app ?? '.');
+            dir = m.dir;
+            return m.app;
+          })();
   const loaded = parsed.services.some((s) => s.source.kind === 'oci')
     ? await (await oci()).resolveOciSources(parsed)
     : parsed;
   const shutdown = {
+    // The drain delay is for endpoints (Kubernetes) to notice: in a pod, or when asked for. A laptop's
+    // Ctrl-C with nothing in flight stops at once.
     drainDelayMs:
-      flags.drainDelay === undefined
-        ? loaded.host.shutdown.drainDelayMs
-        : parseDuration(flags.drainDelay, '--drain-delay'),
+      flags.drainDelay !== undefined
+        ? parseDuration(flags.drainDelay, '--drain-delay')
+        : process.env.KUBERNETES_SERVICE_HOST
+          ? loaded.host.shutdown.drainDelayMs
+          : 0,
     gracePeriodMs:
       flags.gracePeriod === undefined
         ? loaded.host.shutdown.gracePeriodMs
@@ -117,6 +136,20 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
       (s) =>
         `${s.name} → ${s.routes.map((r) => `${host.url}${r.prefix === '/' ? '/' : r.prefix}`).join(', ')}`,
     );
+  // Watching before the listening line: an edit made right after it is seen.
+  const watching = flags.watch
+    ? await (await import('../../dev/watch.ts')).watchServices({
+        app: manifest,
+        dir: target.from ? dirname(resolve(target.from)) : dir,
+        reload: (service) => host.reload(service),
+        onEvent: (e) => {
+          if (format === 'json') logWatchEvent(e);
+          progress(describeWatchEvent(e));
+        },
+        onProgress: progress,
+      })
+    : undefined;
+
   // One machine-readable line on stdout (tests and scripts wait for it), a summary for people on stderr.
   process.stdout.write(
     `${JSON.stringify({ level: 'info', msg: 'listening', url: host.url, workers: host.workers })}\n`,
@@ -130,8 +163,12 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
       progress(`${signal} again: exiting now`);
       process.exit(130);
     }
+    watching?.close();
+    const { drainDelayMs, gracePeriodMs } = manifest.host.shutdown;
     progress(
-      `${signal}: draining (ready=503 for ${manifest.host.shutdown.drainDelayMs} ms, then up to ${manifest.host.shutdown.gracePeriodMs} ms for in-flight requests)`,
+      drainDelayMs > 0
+        ? `${signal}: draining (ready=503 for ${drainDelayMs} ms, then up to ${gracePeriodMs} ms for in-flight requests)`
+        : `${signal}: stopping (up to ${gracePeriodMs} ms for in-flight requests)`,
     );
     host.stop().then(
       ({ unfinished }) => {
@@ -146,6 +183,7 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  (await import('../npm-parent.ts')).onNpmParentExit(() => onSignal('SIGTERM'));
 }
 
 function withIsolation(app: AppManifest, isolation: string | undefined): AppManifest {
@@ -167,4 +205,38 @@ function selectServices(app: AppManifest, names: readonly string[] | undefined):
     );
   }
   return { ...app, services: app.services.filter((s) => names.includes(s.name)) };
+}
+
+/** One JSON line on stdout per watch event that scripts (and tests) wait for. */
+function logWatchEvent(e: WatchEvent): undefined {
+  if (e.type === 'reloaded' || e.type === 'failed' || e.type === 'changed') {
+    const { error, ...rest } = e as WatchEvent & { error?: unknown };
+    const line = {
+      level: e.type === 'failed' ? 'error' : 'info',
+      msg: e.type,
+      ...rest,
+      ...(error === undefined ? {} : { error: error instanceof Error ? error.message : String(error) }),
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+  }
+  return undefined;
+}
+
+/** The same events for people, on stderr. */
+function describeWatchEvent(e: WatchEvent): string {
+  switch (e.type) {
+    case 'watching':
+      return `watching ${e.service}: ${e.globs.join(', ')}`;
+    case 'unwatched':
+      return `not watching ${e.service}: ${e.reason}`;
+    case 'changed':
+      return `${e.service}: ${e.files.slice(0, 3).join(', ')}${e.files.length > 3 ? ` and ${e.files.length - 3} more` : ''} changed, rebuilding`;
+    case 'reloaded':
+      return `${e.service}: new version serving (build ${e.buildMs} ms, swap ${e.swapMs} ms)`;
+    case 'failed': {
+      const err = e.error as { message?: string; fix?: string };
+      const what = e.stage === 'build' ? 'build failed' : 'the new module did not load';
+      return `${e.service}: ${what}; the previous version keeps serving\n  ${String(err?.message ?? e.error).replaceAll('\n', '\n  ')}${err?.fix ? `\n  fix: ${err.fix}` : ''}`;
+    }
+  }
 }

@@ -17,8 +17,8 @@ export interface ClusterOptions {
 }
 
 export interface Cluster {
-  /** Server-side apply with field manager `wasmkube`, taking over conflicting fields. */
-  apply(obj: KubeObject, dryRun: boolean): Promise<KubeObject>;
+  /** Server-side apply with field manager `wasmkube` (or `fieldManager`), taking over conflicting fields. */
+  apply(obj: KubeObject, dryRun: boolean, fieldManager?: string): Promise<KubeObject>;
   /** The live object, or undefined when there is none. */
   read(obj: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): Promise<KubeObject | undefined>;
   list(
@@ -119,13 +119,13 @@ export async function connect(opts: ClusterOptions = {}): Promise<Cluster> {
   });
   return {
     where,
-    async apply(obj, dryRun) {
+    async apply(obj, dryRun, fieldManager = FIELD_MANAGER) {
       try {
         const out = await api.patch(
           obj as never,
           undefined,
           dryRun ? 'All' : undefined,
-          FIELD_MANAGER,
+          fieldManager,
           true,
           k8s.PatchStrategy.ServerSideApply,
         );

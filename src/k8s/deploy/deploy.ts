@@ -12,7 +12,16 @@ import { validateObjects } from '../validate.ts';
 import { checkWasmModes } from '../wasm-mode.ts';
 import { APPLYSET_PART_OF, applySet, applySetGroupKind, parentKinds, pruneSet } from './applyset.ts';
 import type { Cluster, ClusterOptions } from './client.ts';
-import { type Applied, type DeploySummaryCounts, isWorkload, rolloutState, summarize } from './plan.ts';
+import { explainNotReady } from './not-ready.ts';
+import {
+  type Applied,
+  type DeploySummaryCounts,
+  INITIAL_REPLICAS_MANAGER,
+  initialReplicas,
+  isWorkload,
+  rolloutState,
+  summarize,
+} from './plan.ts';
 
 export interface DeployOptions extends RenderOptions, ClusterOptions {
   /** Ask the API server to validate and admit everything without persisting it. @default false */
@@ -27,6 +36,11 @@ export interface DeployOptions extends RenderOptions, ClusterOptions {
   readonly progress?: (line: string) => void;
   /** A connected cluster; tests pass one, the CLI lets deploy connect. */
   readonly cluster?: Cluster;
+  /**
+   * Called with what was applied and pruned before the rollout wait, so that it is reported even when
+   * the wait fails.
+   */
+  readonly onApplied?: (summary: DeploySummary) => void;
 }
 
 export interface DeploySummary extends DeploySummaryCounts {
@@ -140,7 +154,22 @@ export async function deploy(app: AppManifest, opts: DeployOptions = {}): Promis
       if (obj !== set.parent) applied.push({ object: obj, before: undefined, after: undefined });
       continue;
     }
-    const after = await cluster.apply(obj, dryRun);
+    let after = await cluster.apply(obj, dryRun);
+    const initial = before === undefined && !dryRun ? initialReplicas(obj, objects) : undefined;
+    if (initial !== undefined) {
+      // Created at the scaler's minimum, not Kubernetes' default of 1 (see initialReplicas).
+      say(`${describeObject(obj)}: created at ${initial} replicas (the autoscaler's minimum)`);
+      after = await cluster.apply(
+        {
+          apiVersion: obj.apiVersion,
+          kind: obj.kind,
+          metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
+          spec: { replicas: initial },
+        },
+        false,
+        INITIAL_REPLICAS_MANAGER,
+      );
+    }
     if (obj !== set.parent) applied.push({ object: obj, before, after });
   }
 
@@ -154,9 +183,11 @@ export async function deploy(app: AppManifest, opts: DeployOptions = {}): Promis
     }
   }
 
+  const summary = { ...summarize(applied, pruned), applySetId: set.id, namespace: ctx.namespace, dryRun };
+  opts.onApplied?.(summary);
   if (!dryRun && (opts.wait ?? true))
     await waitForRollouts(cluster, objects.filter(isWorkload), opts.timeoutMs ?? 300_000, say);
-  return { ...summarize(applied, pruned), applySetId: set.id, namespace: ctx.namespace, dryRun };
+  return summary;
 }
 
 async function waitForRollouts(
@@ -181,11 +212,21 @@ async function waitForRollouts(
     pending = next;
     if (pending.length === 0) break;
     if (Date.now() > deadline) {
+      const lines: string[] = [];
+      for (const w of pending) {
+        lines.push(last.get(describeObject(w)) ?? describeObject(w));
+        for (const why of await explainNotReady(cluster, w)) lines.push(`  ${why}`);
+      }
+      const wasm = lines.some((l) =>
+        /RuntimeClass|runtime handler|no runtime for|node\(s\) didn't match/i.test(l),
+      );
       throw new WasmkubeError(
         'K8S_ROLLOUT',
-        `not ready after ${Math.round(timeoutMs / 1000)}s: ${pending.map((w) => last.get(describeObject(w))).join('; ')}`,
+        `not ready after ${Math.round(timeoutMs / 1000)}s:\n${lines.join('\n')}`,
         {
-          fix: 'kubectl describe the pods (image pull, probes, RuntimeClass on the nodes), or raise --timeout',
+          fix: wasm
+            ? 'wasm mode needs nodes with the shim: install it and label them runtime.wasmkube.dev/NAME=true (README: Nodes for wasm mode), or use mode: container'
+            : 'kubectl describe the pods (image pull, probes, RuntimeClass on the nodes), or raise --timeout',
         },
       );
     }

@@ -124,3 +124,31 @@ export function rolloutState(live: KubeObject): Rollout {
   }
   return { done: true, message: `${ready}/${want} ready` };
 }
+
+/**
+ * Owns only the replica count a scaled workload is created at: `wasmkube`'s applies never name
+ * `replicas`, so they never reset it, and the scaler's first update takes it over.
+ */
+export const INITIAL_REPLICAS_MANAGER = 'wasmkube-initial-replicas';
+
+/**
+ * The replica count to create a workload at when a scaler sizes it: the rendered workload leaves
+ * `replicas` out (so apply and the scaler never fight), and Kubernetes would create it at 1, below an
+ * HPA's minReplicas. Undefined when nothing scales it (or a scaler may take it to zero). Pure.
+ */
+export function initialReplicas(workload: KubeObject, objects: readonly KubeObject[]): number | undefined {
+  if (!['apps/Deployment', 'apps/StatefulSet'].includes(groupKind(workload))) return undefined;
+  for (const o of objects) {
+    const spec = (o as { spec?: { scaleTargetRef?: { kind?: string; name?: string } } }).spec;
+    const target = spec?.scaleTargetRef;
+    if (target?.kind !== workload.kind || target.name !== workload.metadata.name) continue;
+    const min =
+      groupKind(o) === 'autoscaling/HorizontalPodAutoscaler'
+        ? ((spec as { minReplicas?: number }).minReplicas ?? 1)
+        : groupKind(o) === 'keda.sh/ScaledObject'
+          ? (spec as { minReplicaCount?: number }).minReplicaCount
+          : undefined;
+    if (min !== undefined && min > 1) return min;
+  }
+  return undefined;
+}

@@ -24,7 +24,7 @@ import { variableObjects } from './variables.ts';
 
 function renderService(ctx: RenderContext, service: ServiceSpec): KubeObject[] {
   const mode = service.kubernetes.mode;
-  if (mode === 'knative') return [knativeService(ctx, service)];
+  if (mode === 'knative') return [knativeService(ctx, service), ...networkPolicy(ctx, service)];
   return [
     ...(mode === 'stateful' ? [statefulSet(ctx, service)] : deployments(ctx, service)),
     ...services(ctx, service),

@@ -11,6 +11,17 @@ import { metadata } from './workload.ts';
 
 const STARTUP_SECONDS = STARTUP_PROBE.failureThreshold * STARTUP_PROBE.periodSeconds;
 
+/** Seconds past the guest deadline that the host gets to answer (its 504 or the last body bytes). */
+export const KNATIVE_TIMEOUT_MARGIN_SECONDS = 5;
+
+/**
+ * The revision's request timeout: Knative cuts a request off at timeoutSeconds, so it must leave the
+ * host room over the guest deadline to send its own answer rather than Knative's bare 504.
+ */
+export function knativeTimeoutSeconds(service: ServiceSpec): number {
+  return Math.ceil(service.limits.timeoutMs / 1000) + KNATIVE_TIMEOUT_MARGIN_SECONDS;
+}
+
 export function knativeService(ctx: RenderContext, service: ServiceSpec): KubeObject {
   const spec = service.kubernetes;
   const kn = spec.knative ?? {};
@@ -65,7 +76,7 @@ export function knativeService(ctx: RenderContext, service: ServiceSpec): KubeOb
           enableServiceLinks: false,
           ...(tpl.nodeSelector === undefined ? {} : { nodeSelector: tpl.nodeSelector }),
           ...(tpl.serviceAccountName === undefined ? {} : { serviceAccountName: tpl.serviceAccountName }),
-          timeoutSeconds: Math.max(1, Math.ceil(service.limits.timeoutMs / 1000)),
+          timeoutSeconds: knativeTimeoutSeconds(service),
           ...(tpl.tolerations === undefined ? {} : { tolerations: tpl.tolerations }),
           // No terminationGracePeriodSeconds: Knative refuses it and drains by timeoutSeconds itself.
           volumes: [{ emptyDir: { sizeLimit: '256Mi' }, name: 'tmp' }],

@@ -1,6 +1,7 @@
 // A NetworkPolicy per service: ingress only from the gateway's namespace and from the app's services
-// that may call this one (their `allowedOutboundHosts` name it), and from Prometheus when scraped;
-// egress as its own allowedOutboundHosts say (network-egress.ts).
+// that may call this one (their `allowedOutboundHosts` name it), from Prometheus when scraped, and for
+// Knative services from Knative's activator and ingress to the queue-proxy; egress as its own
+// allowedOutboundHosts say (network-egress.ts).
 // @see https://kubernetes.io/docs/concepts/services-networking/network-policies/
 
 import type { ServiceSpec } from '../../manifest/index.ts';
@@ -23,8 +24,18 @@ export function callersOf(ctx: RenderContext, target: ServiceSpec): ServiceSpec[
   );
 }
 
+/**
+ * Knative's data path to a revision pod: the activator (and autoscaler, which scrapes the queue-proxy)
+ * in knative-serving, the Knative ingress (Kourier by default) and the gateway, all to queue-proxy.
+ * @see https://knative.dev/docs/serving/architecture/
+ */
+const KNATIVE_NAMESPACES = ['knative-serving', 'kourier-system'];
+/** queue-proxy: 8012 http, 8013 h2c, 9090 autoscaler metrics, 9091 Prometheus metrics. */
+const KNATIVE_PORTS = [8012, 8013, 9090, 9091];
+
 export function networkPolicy(ctx: RenderContext, service: ServiceSpec): KubeObject[] {
-  if (service.kubernetes.networkPolicy === false || service.kubernetes.mode === 'knative') return [];
+  if (service.kubernetes.networkPolicy === false) return [];
+  const knative = service.kubernetes.mode === 'knative';
   const np = ctx.settings.networkPolicy ?? {};
   const nsSelector = (ns: string) => ({ matchLabels: { 'kubernetes.io/metadata.name': ns } });
   const from: Record<string, unknown>[] = [
@@ -40,7 +51,15 @@ export function networkPolicy(ctx: RenderContext, service: ServiceSpec): KubeObj
     ...(monitored(ctx, service)
       ? [{ namespaceSelector: nsSelector(np.prometheusNamespace ?? 'monitoring') }]
       : []),
+    ...(knative
+      ? KNATIVE_NAMESPACES.filter((ns) => ns !== np.gatewayNamespace).map((ns) => ({
+          namespaceSelector: nsSelector(ns),
+        }))
+      : []),
   ];
+  const ports = knative
+    ? KNATIVE_PORTS.map((port) => ({ port, protocol: 'TCP' }))
+    : [{ port: 'http', protocol: 'TCP' }];
   return [
     {
       apiVersion: 'networking.k8s.io/v1',
@@ -48,7 +67,7 @@ export function networkPolicy(ctx: RenderContext, service: ServiceSpec): KubeObj
       metadata: metadata(ctx, service),
       spec: {
         egress: egressRules(ctx, service),
-        ingress: [{ from, ports: [{ port: 'http', protocol: 'TCP' }] }],
+        ingress: [{ from, ports }],
         podSelector: { matchLabels: podSelector(ctx, service) },
         policyTypes: ['Ingress', 'Egress'],
       },

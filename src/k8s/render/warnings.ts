@@ -32,9 +32,29 @@ function hostMemory(service: ServiceSpec, env: string | undefined): RenderWarnin
   ];
 }
 
+/** `replicas` next to a scaler is not applied: the scaler sizes the workload (from its minimum). */
+function ignoredReplicas(service: ServiceSpec, env: string | undefined): RenderWarning[] {
+  const spec = service.kubernetes;
+  const min = spec.autoscaling?.minReplicas ?? spec.keda?.minReplicas;
+  const scaler = spec.autoscaling ? 'autoscaling' : spec.keda ? 'keda' : undefined;
+  // 1 is the default: only a count someone wrote can be meant and silently ignored.
+  if (scaler === undefined || spec.replicas === 1 || spec.mode === 'knative') return [];
+  const at = `services.${service.name}.kubernetes.replicas`;
+  return [
+    {
+      path: env === undefined ? at : `${at} (environment ${env})`,
+      message: `replicas: ${spec.replicas} is ignored: ${scaler} sizes this workload, starting at ${min ?? 0} (its minimum)`,
+      fix: `remove replicas, or set ${scaler}.minReplicas to the count you want at least`,
+    },
+  ];
+}
+
 /** Warnings for the services of a render context (`env`: the environment it was made with). */
 export function renderWarnings(ctx: RenderContext, env?: string): RenderWarning[] {
-  return [...ctx.app.services.flatMap((s) => hostMemory(s, env)), ...sqliteStoreWarnings(ctx, env)];
+  return [
+    ...ctx.app.services.flatMap((s) => [...hostMemory(s, env), ...ignoredReplicas(s, env)]),
+    ...sqliteStoreWarnings(ctx, env),
+  ];
 }
 
 export function formatWarning(w: RenderWarning): string {
