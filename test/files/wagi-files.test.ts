@@ -137,6 +137,21 @@ describe('WAGI guests and files', () => {
     await res.text();
   });
 
+  test('a sleeping guest suspends: its thread serves /health and the same service meanwhile', async () => {
+    let slept = false;
+    const sleeping = fetch(`${up.url}/f/sleep?1500`).then(async (r) => {
+      slept = true;
+      return r.text();
+    });
+    // The one serving thread answers while the guest sleeps (ordering, not timing).
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await fetch(`${up.url}/health`)).status, 200);
+      assert.equal(await get('/plain/hello'), await get('/plain/hello'));
+    }
+    assert.equal(slept, false, 'the other requests were answered while the guest slept');
+    assert.match(await sleeping, /^r=0 slept=\d+/);
+  });
+
   test('sock_shutdown answers ENOTSOCK for a file and EBADF for a closed fd', async () => {
     assert.equal(await get('/f/sock'), `stdin=${ENOTSOCK} closed=${EBADF}\n`);
   });

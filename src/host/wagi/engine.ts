@@ -161,7 +161,8 @@ export class WagiEngine implements Engine {
   /** A new instance for `io`; a snapshot of its first state is taken when it is small enough. */
   #instantiate(io: Preview1Options): Resident {
     // The service's preopens (fd 3 and up); reset to just those before each request (see #release).
-    const wasi = createPreview1(io, bindingsFiles(this.bindings));
+    // Its _start runs under promising (#run): a sleep suspends the guest, not the thread.
+    const wasi = createPreview1(io, bindingsFiles(this.bindings), true);
     const pooled = this.#memories?.take();
     const instance = new WebAssembly.Instance(
       this.#module,

@@ -1,5 +1,6 @@
 // preview1 poll_oneoff for WAGI guests: clock subscriptions sleep (Rust thread::sleep, Go time.Sleep,
 // C nanosleep), bounded by the request's deadline; fd subscriptions on stdio and files are ready at once.
+// In the host a sleeping guest suspends (JSPI) so its thread serves others meanwhile.
 
 import { DeadlineExceeded, guestDeadline } from '../guard.ts';
 
@@ -40,16 +41,68 @@ function sleepNs(ns: bigint): void {
   if (until > deadline.at) throw new DeadlineExceeded(deadline.timeoutMs);
 }
 
+/**
+ * Resolves when the guest may go on: at the earliest clock, or at the request's deadline (then rejects);
+ * undefined when there is nothing to wait for.
+ */
+function sleepSuspending(ns: bigint): Promise<void> | undefined {
+  const until = performance.now() + Number(ns) / 1e6;
+  const deadline = guestDeadline();
+  const wake = Math.min(until, deadline.at);
+  const left = wake - performance.now();
+  if (left <= 0) {
+    if (until > deadline.at) throw new DeadlineExceeded(deadline.timeoutMs);
+    return undefined;
+  }
+  return new Promise<void>((resolve, reject) => {
+    setTimeout(() => {
+      if (until > deadline.at) reject(new DeadlineExceeded(deadline.timeoutMs));
+      else resolve();
+    }, Math.ceil(left));
+  });
+}
+
+interface PollEvent {
+  userdata: bigint;
+  error: number;
+  type: number;
+  nbytes: bigint;
+}
+
+function writeEvents(
+  t: PollTarget,
+  events: readonly PollEvent[],
+  outPtr: number,
+  neventsPtr: number,
+): number {
+  const out = t.view();
+  events.forEach((e, i) => {
+    const o = outPtr + i * 32;
+    out.setBigUint64(o, e.userdata, true);
+    out.setUint16(o + 8, e.error, true);
+    out.setUint8(o + 10, e.type);
+    out.setBigUint64(o + 16, e.nbytes, true);
+    out.setUint16(o + 24, 0, true);
+  });
+  out.setUint32(neventsPtr, events.length, true);
+  return ESUCCESS;
+}
+
+/**
+ * `suspend`: the guest runs under `WebAssembly.promising` and this import is `WebAssembly.Suspending`,
+ * so a sleep returns a promise and only the guest waits; otherwise the thread blocks (standalone use).
+ */
 export function pollOneoff(
   t: PollTarget,
   inPtr: number,
   outPtr: number,
   n: number,
   neventsPtr: number,
-): number {
+  suspend = false,
+): number | Promise<number> {
   if (n === 0) return EINVAL;
   const dv = t.view();
-  const events: { userdata: bigint; error: number; type: number; nbytes: bigint }[] = [];
+  const events: PollEvent[] = [];
   let soonest: { userdata: bigint; ns: bigint } | undefined;
   for (let i = 0; i < n; i++) {
     const s = inPtr + i * 48;
@@ -79,18 +132,11 @@ export function pollOneoff(
     }
   }
   if (events.length === 0 && soonest !== undefined) {
-    sleepNs(soonest.ns);
     events.push({ userdata: soonest.userdata, error: 0, type: EVENTTYPE_CLOCK, nbytes: 0n });
+    if (suspend) {
+      const waited = sleepSuspending(soonest.ns);
+      if (waited) return waited.then(() => writeEvents(t, events, outPtr, neventsPtr));
+    } else sleepNs(soonest.ns);
   }
-  const out = t.view();
-  events.forEach((e, i) => {
-    const o = outPtr + i * 32;
-    out.setBigUint64(o, e.userdata, true);
-    out.setUint16(o + 8, e.error, true);
-    out.setUint8(o + 10, e.type);
-    out.setBigUint64(o + 16, e.nbytes, true);
-    out.setUint16(o + 24, 0, true);
-  });
-  out.setUint32(neventsPtr, events.length, true);
-  return ESUCCESS;
+  return writeEvents(t, events, outPtr, neventsPtr);
 }

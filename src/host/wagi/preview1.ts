@@ -50,7 +50,11 @@ function encodeStrings(list: readonly string[]): Encoded {
  * Builds the `wasi_snapshot_preview1` import object; `bind(memory)` must be called after instantiation.
  * `reset(next)` points the same imports at another request, for an instance that serves again.
  */
-export function createPreview1(first: Preview1Options, grant: FilesGrant = NO_FILES) {
+/**
+ * `suspending`: the guest is called through `WebAssembly.promising` (the WAGI engine), so a sleep in
+ * poll_oneoff suspends the guest instead of blocking the thread.
+ */
+export function createPreview1(first: Preview1Options, grant: FilesGrant = NO_FILES, suspending = false) {
   let opts = first;
   let memory: WebAssembly.Memory | null = null;
   let stdinOffset = 0;
@@ -84,7 +88,7 @@ export function createPreview1(first: Preview1Options, grant: FilesGrant = NO_FI
     return ESUCCESS;
   };
 
-  const imports: Record<string, (...a: never[]) => number | undefined> = {
+  const imports: Record<string, (...a: never[]) => number | undefined | Promise<number>> = {
     // The file calls first: the stdio cases below take fds 0-2 and hand the rest to them.
     ...fc,
     args_sizes_get(argc: number, size: number) {
@@ -197,7 +201,7 @@ export function createPreview1(first: Preview1Options, grant: FilesGrant = NO_FI
       throw new ProcExit(code);
     },
     proc_raise: () => ENOSYS,
-    poll_oneoff: (inPtr: number, outPtr: number, n: number, nevents: number) =>
+    poll_oneoff: suspendingIf(suspending, (inPtr: number, outPtr: number, n: number, nevents: number) =>
       pollOneoff(
         {
           view,
@@ -209,7 +213,9 @@ export function createPreview1(first: Preview1Options, grant: FilesGrant = NO_FI
         outPtr,
         n,
         nevents,
+        suspending,
       ),
+    ),
   };
 
   // Anything else a toolchain links answers ENOSYS instead of failing to link.
@@ -234,4 +240,12 @@ export function createPreview1(first: Preview1Options, grant: FilesGrant = NO_FI
       files.close();
     },
   };
+}
+
+/** Node 24's JSPI (on by default); TypeScript's lib does not declare it yet. */
+const JSPI = WebAssembly as unknown as { Suspending: new (fn: (...args: never[]) => unknown) => object };
+
+/** `fn` as a JSPI suspending import (it may return a promise), or as it is. */
+function suspendingIf<F extends (...args: never[]) => unknown>(suspending: boolean, fn: F): F {
+  return suspending ? (new JSPI.Suspending(fn) as unknown as F) : fn;
 }
