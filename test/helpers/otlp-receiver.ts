@@ -1,9 +1,10 @@
 // An OTLP/HTTP trace receiver on 127.0.0.1 for tests: accepts POST /v1/traces (protobuf) and decodes
-// ExportTraceServiceRequest by the field numbers of the official opentelemetry-proto definitions
-// (no .proto or protobuf decoder ships with the installed OpenTelemetry packages).
+// ExportTraceServiceRequest with the official opentelemetry-proto definitions, as compiled to protobufjs
+// by the OpenTelemetry project (@opentelemetry/otlp-proto-exporter-base's generated root).
 // @see https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/trace/v1/trace.proto
 
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedSpan {
@@ -21,103 +22,78 @@ export interface ReceivedSpan {
   readonly statusCode: number;
 }
 
-type Field = { no: number; wire: number; bytes?: Uint8Array; varint?: bigint };
-
-function* fields(buf: Uint8Array): Generator<Field> {
-  let i = 0;
-  const varint = (): bigint => {
-    let shift = 0n;
-    let v = 0n;
-    for (;;) {
-      if (i >= buf.length) throw new Error('truncated varint');
-      const b = buf[i++]!;
-      v |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return v;
-      shift += 7n;
-    }
-  };
-  while (i < buf.length) {
-    const tag = Number(varint());
-    const no = tag >>> 3;
-    const wire = tag & 7;
-    if (wire === 0) yield { no, wire, varint: varint() };
-    else if (wire === 1) {
-      const b = buf.subarray(i, i + 8);
-      i += 8;
-      yield { no, wire, bytes: b };
-    } else if (wire === 2) {
-      const len = Number(varint());
-      const b = buf.subarray(i, i + len);
-      i += len;
-      yield { no, wire, bytes: b };
-    } else if (wire === 5) {
-      const b = buf.subarray(i, i + 4);
-      i += 4;
-      yield { no, wire, bytes: b };
-    } else throw new Error(`unsupported wire type ${wire}`);
-  }
+interface AnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string;
+  doubleValue?: number;
+}
+interface KeyValue {
+  key: string;
+  value?: AnyValue;
+}
+interface Span {
+  traceId: Buffer;
+  spanId: Buffer;
+  parentSpanId: Buffer;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: KeyValue[];
+  status?: { code: number };
+}
+interface ExportTraceServiceRequest {
+  resourceSpans: { resource?: { attributes: KeyValue[] }; scopeSpans: { spans: Span[] }[] }[];
+}
+interface MessageType {
+  decode(buf: Uint8Array): unknown;
+  toObject(message: unknown, options: object): ExportTraceServiceRequest;
 }
 
-const text = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('utf8');
-const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? []).toString('hex');
-const fixed64 = (b: Uint8Array | undefined) => Buffer.from(b ?? new Uint8Array(8)).readBigUInt64LE(0);
+const root = createRequire(import.meta.url)(
+  '@opentelemetry/otlp-proto-exporter-base/build/src/generated/root.js',
+) as {
+  opentelemetry: { proto: { collector: { trace: { v1: { ExportTraceServiceRequest: MessageType } } } } };
+};
+const ExportRequest = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 
-function anyValue(buf: Uint8Array): string | number | boolean {
-  for (const f of fields(buf)) {
-    if (f.no === 1) return text(f.bytes);
-    if (f.no === 2) return f.varint === 1n;
-    if (f.no === 3) return Number(BigInt.asIntN(64, f.varint!));
-    if (f.no === 4) return Buffer.from(f.bytes!).readDoubleLE(0);
-  }
+function value(v: AnyValue | undefined): string | number | boolean {
+  if (v?.stringValue !== undefined) return v.stringValue;
+  if (v?.boolValue !== undefined) return v.boolValue;
+  if (v?.intValue !== undefined) return Number(v.intValue);
+  if (v?.doubleValue !== undefined) return v.doubleValue;
   return '';
 }
 
-function keyValues(list: Uint8Array[]): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
-  for (const kv of list) {
-    let key = '';
-    let value: string | number | boolean = '';
-    for (const f of fields(kv)) {
-      if (f.no === 1) key = text(f.bytes);
-      else if (f.no === 2) value = anyValue(f.bytes!);
-    }
-    out[key] = value;
-  }
-  return out;
+function keyValues(list: readonly KeyValue[]): Record<string, string | number | boolean> {
+  return Object.fromEntries(list.map((kv) => [kv.key, value(kv.value)]));
 }
 
 export function decodeTraceRequest(buf: Uint8Array): ReceivedSpan[] {
+  const request = ExportRequest.toObject(ExportRequest.decode(buf), {
+    longs: String,
+    bytes: Buffer,
+    defaults: true,
+    arrays: true,
+  });
   const spans: ReceivedSpan[] = [];
-  for (const rs of fields(buf)) {
-    if (rs.no !== 1) continue;
-    let service = '';
-    const scopeSpans: Uint8Array[] = [];
-    for (const f of fields(rs.bytes!)) {
-      if (f.no === 1) {
-        const attrs: Uint8Array[] = [];
-        for (const rf of fields(f.bytes!)) if (rf.no === 1) attrs.push(rf.bytes!);
-        service = String(keyValues(attrs)['service.name'] ?? '');
-      } else if (f.no === 2) scopeSpans.push(f.bytes!);
-    }
-    for (const ss of scopeSpans) {
-      for (const sf of fields(ss)) {
-        if (sf.no !== 2) continue;
-        const s: Record<string, unknown> = { service, parentSpanId: '', statusCode: 0 };
-        const attrs: Uint8Array[] = [];
-        for (const f of fields(sf.bytes!)) {
-          if (f.no === 1) s.traceId = hex(f.bytes);
-          else if (f.no === 2) s.spanId = hex(f.bytes);
-          else if (f.no === 4) s.parentSpanId = hex(f.bytes);
-          else if (f.no === 5) s.name = text(f.bytes);
-          else if (f.no === 6) s.kind = Number(f.varint);
-          else if (f.no === 7) s.startNs = fixed64(f.bytes);
-          else if (f.no === 8) s.endNs = fixed64(f.bytes);
-          else if (f.no === 9) attrs.push(f.bytes!);
-          else if (f.no === 15)
-            for (const st of fields(f.bytes!)) if (st.no === 3) s.statusCode = Number(st.varint);
-        }
-        s.attributes = keyValues(attrs);
-        spans.push(s as unknown as ReceivedSpan);
+  for (const rs of request.resourceSpans) {
+    const service = String(keyValues(rs.resource?.attributes ?? [])['service.name'] ?? '');
+    for (const ss of rs.scopeSpans) {
+      for (const s of ss.spans) {
+        spans.push({
+          service,
+          traceId: s.traceId.toString('hex'),
+          spanId: s.spanId.toString('hex'),
+          parentSpanId: s.parentSpanId.toString('hex'),
+          name: s.name,
+          kind: s.kind,
+          startNs: BigInt(s.startTimeUnixNano),
+          endNs: BigInt(s.endTimeUnixNano),
+          attributes: keyValues(s.attributes),
+          statusCode: s.status?.code ?? 0,
+        });
       }
     }
   }
