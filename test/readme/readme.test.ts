@@ -212,8 +212,8 @@ test('every ```sh block of README.md runs as pasted', { timeout: 600_000 }, asyn
   assert.ok(blocks.length >= 8, `README.md has its command blocks (${blocks.length})`);
   const skipped = blocks.filter((b) => b.skip);
   assert.ok(
-    skipped.length <= 3,
-    `at most 3 blocks are skipped: ${skipped.map((b) => `${b.line} (${b.skip})`).join(', ')}`,
+    skipped.length <= 4,
+    `at most 4 blocks are skipped: ${skipped.map((b) => `${b.line} (${b.skip})`).join(', ')}`,
   );
   work = await freshCheckout();
   const timings: [number, string][] = [];
