@@ -207,7 +207,7 @@ async function freshCheckout(): Promise<string> {
   return dir;
 }
 
-test('every ```sh block of README.md runs as pasted', { timeout: 600_000 }, async (t) => {
+test('every ```sh block of README.md runs as pasted', { timeout: 900_000 }, async (t) => {
   const blocks = readmeBlocks(await readFile(join(ROOT, 'README.md'), 'utf8'));
   assert.ok(blocks.length >= 8, `README.md has its command blocks (${blocks.length})`);
   const skipped = blocks.filter((b) => b.skip);
@@ -230,6 +230,8 @@ test('every ```sh block of README.md runs as pasted', { timeout: 600_000 }, asyn
       }
       const port = serverPort(command);
       const started = performance.now();
+      // Progress on stderr: a slow or stuck command shows where it is.
+      process.stderr.write(`readme: README.md:${block.line}: ${command.slice(0, 100)}\n`);
       if (port === undefined) await run(command, block.line, cwd);
       else await startServer(command, port, block.line, cwd);
       timings.push([performance.now() - started, `README.md:${block.line}: ${original.slice(0, 70)}`]);
