@@ -97,9 +97,20 @@ async function waitFor(
   }
 }
 
+/** Signals the server's whole process group (podman, or npx → sh → wasmkube, not only the first). */
+function signal(s: Server, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-s.proc.pid!, sig);
+  } catch {
+    // Already gone.
+  }
+}
+
 async function stop(s: Server): Promise<void> {
-  if (s.proc.exitCode === null) s.proc.kill('SIGTERM');
+  if (s.proc.exitCode === null) signal(s, 'SIGTERM');
+  const killer = setTimeout(() => signal(s, 'SIGKILL'), 30_000);
   await s.exited;
+  clearTimeout(killer);
   // `npx wasmkube up` is a grandchild of what was started: it is gone when its port is.
   await waitFor(`${s.command} stopping`, async () => !(await portOpen(s.port)), 20_000);
 }
@@ -113,6 +124,8 @@ async function startServer(command: string, port: number, line: number, cwd: str
     cwd,
     env: ENV,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that stopping it reaches everything it started.
+    detached: true,
   });
   const server: Server = {
     command,
