@@ -272,6 +272,9 @@ function lingerOnClose(socket: Socket): void {
 }
 
 function linger(req: IncomingMessage): void {
+  // The body ended while the response was being written: nothing to drop, and no 'end' would come to
+  // clear the timer below, which would then reset this keep-alive connection under a later request.
+  if (req.complete) return;
   let dropped = 0;
   const stop = () => req.socket.destroy();
   const timer = setTimeout(stop, LINGER_MS).unref();
