@@ -38,6 +38,7 @@ export class NodeHttpServer {
   readonly #app: HostApp;
   readonly #logger: Logger;
   #closing = false;
+  #closeAfterResponse = false;
   #active = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #nextId = requestIds();
@@ -63,6 +64,15 @@ export class NodeHttpServer {
         resolve(this.server.address() as AddressInfo);
       });
     });
+  }
+
+  /**
+   * A drain has begun but the listener still accepts: every response from now on carries
+   * `connection: close`, so busy keep-alive connections end cleanly after their next response instead
+   * of being closed idle at the end of the drain delay, where a client may be sending on them.
+   */
+  closeAfterResponses(): void {
+    this.#closeAfterResponse = true;
   }
 
   /** Responses not yet handed to the kernel in full. */
@@ -151,7 +161,7 @@ export class NodeHttpServer {
       headers.push(k, v);
     }
     headers.push('x-request-id', requestId);
-    if (this.#closing) headers.push('connection', 'close');
+    if (this.#closing || this.#closeAfterResponse) headers.push('connection', 'close');
     if (!req.complete) {
       // The body was not read to its end (too large, or the guest answered early). Closing now would
       // make the kernel reset the connection and the client would lose this response, so the rest is
