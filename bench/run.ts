@@ -14,6 +14,7 @@ import { log, ROOT } from './lib/proc.ts';
 import { runsTable, targetTable, writeDocs } from './lib/report.ts';
 import { type Results, SCHEMA_VERSION } from './lib/schema.ts';
 import { densityRows } from './rows/density.ts';
+import { fairnessRows } from './rows/fairness.ts';
 import { startupRows } from './rows/startup.ts';
 import { throughputRows } from './rows/throughput.ts';
 
@@ -27,11 +28,12 @@ log(
 );
 if (PROFILE) log(`bench: BENCH_PROFILE=1: CPU profiles of the host go to ${PROFILE_DIR}`);
 log('bench: building guests (cached)');
-const [tiny, echo, js, wagi] = await Promise.all([
+const [tiny, echo, js, wagi, spin] = await Promise.all([
   guestPath('hello-component'),
   guestPath('echo-component'),
   guestPath('js-component'),
   guestPath('wagi-hello'),
+  guestPath('spin-component'),
 ]);
 
 log('bench: load rows');
@@ -40,6 +42,8 @@ log(`bench: start-up rows (${elapsed()})`);
 const startRows = await startupRows(tiny);
 log(`bench: density rows (${elapsed()})`);
 const denseRows = await densityRows(tiny, wagi);
+log(`bench: fairness row (${elapsed()})`);
+const fairRows = await fairnessRows(tiny, spin);
 log(`bench: host rows done (${elapsed()})`);
 
 // Issue order: reuse, WAGI, fresh, JS vs jco, echo, start-up, density, scaling.
@@ -48,6 +52,7 @@ const rows = [
   ...loadRows.filter((r) => !r.id.startsWith('scaling-')),
   ...startRows,
   ...denseRows,
+  ...fairRows,
   ...scaling,
 ];
 

@@ -37,6 +37,8 @@ export interface ServiceDef {
   readonly source: string;
   readonly routes: readonly string[];
   readonly isolation?: 'reuse' | 'fresh';
+  /** limits.timeout, e.g. `1s`. */
+  readonly timeout?: string;
 }
 
 /** Writes wasmkube.yaml (JSON is YAML) for these services into a new temp dir and returns the dir. */
@@ -46,6 +48,7 @@ export async function writeApp(name: string, services: readonly ServiceDef[]): P
   for (const s of services) {
     const fields = [`source: ${JSON.stringify(s.source)}`, `routes: ${JSON.stringify(s.routes)}`];
     if (s.isolation) fields.push(`isolation: ${s.isolation}`);
+    if (s.timeout) fields.push(`limits: { timeout: ${s.timeout} }`);
     lines.push(`  ${s.name}: { ${fields.join(', ')} }`);
   }
   await writeFile(join(dir, 'wasmkube.yaml'), `${lines.join('\n')}\n`);

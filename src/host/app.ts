@@ -78,6 +78,9 @@ export class HostApp {
   readonly #failedRouter: Router<string>;
   #draining = false;
   #inFlight = 0;
+  /** Guest requests in flight, for `stopInFlight` at the end of the grace period. */
+  readonly #running = new Map<Cancel, { readonly service: string; readonly req: HostRequest }>();
+  #stopReason: WasmkubeError | undefined;
   #idleWaiters: (() => void)[] = [];
 
   constructor(opts: HostAppOptions) {
@@ -127,6 +130,28 @@ export class HostApp {
   idle(): Promise<void> {
     if (this.#inFlight === 0) return Promise.resolve();
     return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
+  /**
+   * The grace period is over: every guest request still in flight is stopped (its guest at its next
+   * check, or at once if it waits) and logged. Returns how many there were.
+   */
+  stopInFlight(gracePeriodMs: number): number {
+    const reason = new WasmkubeError(
+      'SERVICE_UNAVAILABLE',
+      `the host shut down: the request was still running at the end of the ${gracePeriodMs} ms grace period`,
+      { fix: 'retry the request; raise host.shutdown.gracePeriod if requests need longer' },
+    );
+    this.#stopReason = reason;
+    const running = [...this.#running];
+    for (const [cancel, { service, req }] of running) {
+      this.#logger.warn(
+        { reqId: req.requestId, service, method: req.method, path: req.pathWithQuery },
+        'request stopped at the end of the grace period',
+      );
+      cancel.abort(reason);
+    }
+    return running.length;
   }
 
   memoryByService(): [string, number][] {
@@ -206,6 +231,7 @@ export class HostApp {
       return res;
     }
     const cancel = new Cancel();
+    this.#running.set(cancel, { service: spec.name, req });
     slot.inFlight++;
     this.#inFlight++;
     stats.inFlight++;
@@ -255,6 +281,7 @@ export class HostApp {
     const status = res.status;
     const finish = () => {
       this.#deadlines.delete(deadline);
+      this.#running.delete(cancel);
       client?.off(clientGone);
       slot.inFlight--;
       stats.inFlight--;
@@ -294,7 +321,8 @@ export class HostApp {
     }
     if (err.code === 'CLIENT_CLOSED')
       this.#logger.info({ reqId: req.requestId, service: spec.name }, err.message);
-    else this.#recordError(spec, req, err);
+    // Stopped by the shutdown, not failed by its guest: logged by stopInFlight.
+    else if (err !== this.#stopReason) this.#recordError(spec, req, err);
     return jsonResponse(err.status, errorBody(err.code, err.message, req.requestId, err.fix));
   }
 

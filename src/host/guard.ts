@@ -1,12 +1,26 @@
-// Stops guests that run past their deadline, synchronously, on the thread that runs them: instrumented
-// modules call `check()` every few thousand loop iterations (see src/host/wasm/instrument.ts).
+// Keeps running guests to their deadline and to a time slice: instrumented modules call their clock's
+// hook each time their fuel runs out (src/host/wasm/instrument.ts), and a guest whose slice is used up
+// suspends (JSPI) until the event loop has served its sockets, as wasmtime's epoch yield does.
 
 import { WasmkubeError } from '../errors.ts';
+import { type InterruptHook, makeYieldingHook } from './wasm/interrupt.ts';
 
-/** Loop iterations between two deadline checks: cheap enough, and a check every ~10 µs of guest work. */
+/** Loop iterations between two clock reads: cheap enough, and a read every ~10 µs of guest work. */
 export const FUEL = 20_000;
 
-let deadline = Number.POSITIVE_INFINITY;
+/**
+ * How long guests may run on a thread before it serves its sockets again. Short enough that probes
+ * and other services' requests never wait behind a busy guest for long, long enough that a switch
+ * (~2 µs) costs nothing measurable.
+ */
+export const TIME_SLICE_MS = 5;
+
+/**
+ * How long a guest may run where it cannot yield: inside its allocator while the host lowers a host
+ * call's result into it (a JS frame is below it, and JSPI suspends wasm frames only). No allocator
+ * needs that long; one that loops there is stopped instead of holding the thread to its deadline.
+ */
+export const NO_YIELD_LIMIT_MS = 100;
 
 export class DeadlineExceeded extends WasmkubeError {
   constructor(timeoutMs: number) {
@@ -16,20 +30,148 @@ export class DeadlineExceeded extends WasmkubeError {
   }
 }
 
-let timeoutForMessage = 0;
-
-/** Called from guest code (through the interrupt table) when its fuel runs out. */
-export function check(): number {
-  if (performance.now() > deadline) throw new DeadlineExceeded(timeoutForMessage);
-  return FUEL;
+class Unyielding extends WasmkubeError {
+  constructor() {
+    super(
+      'GUEST_DEADLINE',
+      `the guest ran over ${NO_YIELD_LIMIT_MS} ms inside a host call without yielding its thread and was stopped`,
+      { fix: "the guest's allocator (cabi_realloc) loops or runs too long: it must return promptly" },
+    );
+  }
 }
 
-/** Makes `until` the deadline of whatever guest code runs next on this thread. */
-export function enterGuest(until: number, timeoutMs: number): void {
-  deadline = until;
-  timeoutForMessage = timeoutMs;
+interface Waiter {
+  readonly clock: GuestClock;
+  readonly resolve: (fuel: number) => void;
+  readonly reject: (reason: unknown) => void;
 }
 
-export function leaveGuest(): void {
+/*
+ * One run queue per thread. Guests that used up the slice wait here in arrival order and are resumed
+ * one per event-loop turn (from setImmediate, so the poll phase, where sockets are served, runs between
+ * two of them). The slice is the thread's, not a guest's: a new guest arriving while others wait
+ * yields at its first check.
+ */
+const waiting: Waiter[] = [];
+let sliceEnd = Number.NEGATIVE_INFINITY;
+const sliceMs = TIME_SLICE_MS;
+let scheduled = false;
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(resumeNext);
+}
+
+function resumeNext(): void {
+  scheduled = false;
+  const now = performance.now();
+  for (;;) {
+    const w = waiting.shift();
+    if (w === undefined) return;
+    w.clock.waiter = undefined;
+    if (w.clock.stopped !== undefined || now > w.clock.deadline) {
+      // Unwinds through the hook's fallback, which throws the reason; that costs no one a slice.
+      w.reject(w.clock.stopped);
+      continue;
+    }
+    sliceEnd = now + sliceMs;
+    w.clock.unyieldingSince = -1;
+    w.resolve(FUEL);
+    break;
+  }
+  if (waiting.length > 0) schedule();
+}
+
+/**
+ * The deadline and interrupt hook of one instance (its core modules share it). `enter` before each
+ * call into the guest, `leave` after; `stop` ends the guest at its next check, or at once if it waits
+ * for its slice. The hook only reads the clock when fuel runs out.
+ */
+export class GuestClock {
   deadline = Number.POSITIVE_INFINITY;
+  timeoutMs = 0;
+  /** Why the guest must stop (its request was aborted); thrown at its next check. */
+  stopped: unknown = undefined;
+  /** Set while it waits in the run queue. */
+  waiter: Waiter | undefined = undefined;
+  /** When it first failed to suspend since it last yielded; -1 when it has not. */
+  unyieldingSince = -1;
+  /** Its first check since `enter` has not come yet. */
+  #fresh = true;
+  readonly hook: InterruptHook;
+
+  constructor() {
+    this.hook = makeYieldingHook(
+      () => this.#check(),
+      () => this.#fallback(),
+    );
+  }
+
+  enter(deadline: number, timeoutMs: number): void {
+    this.deadline = deadline;
+    this.timeoutMs = timeoutMs;
+    this.stopped = undefined;
+    this.unyieldingSince = -1;
+    this.#fresh = true;
+  }
+
+  leave(): void {
+    this.deadline = Number.POSITIVE_INFINITY;
+    this.#dequeue();
+  }
+
+  stop(reason: unknown): void {
+    this.stopped = reason ?? new WasmkubeError('INTERNAL', 'the guest was stopped');
+    const w = this.waiter;
+    if (w) {
+      this.#dequeue();
+      w.reject(this.stopped);
+    }
+  }
+
+  #dequeue(): void {
+    const w = this.waiter;
+    if (w === undefined) return;
+    this.waiter = undefined;
+    const i = waiting.indexOf(w);
+    if (i !== -1) waiting.splice(i, 1);
+  }
+
+  #check(): number | Promise<number> {
+    if (this.stopped !== undefined) throw this.stopped;
+    const now = performance.now();
+    if (now > this.deadline) throw new DeadlineExceeded(this.timeoutMs);
+    // Outside a request (start functions the glue runs while it instantiates) there is no promising
+    // call to suspend to.
+    if (now < sliceEnd || this.deadline === Number.POSITIVE_INFINITY) return FUEL;
+    if (this.#fresh && waiting.length === 0) {
+      // Nothing else wants the thread: a guest that starts now gets a slice of its own.
+      this.#fresh = false;
+      sliceEnd = now + sliceMs;
+      return FUEL;
+    }
+    this.#fresh = false;
+    return new Promise<number>((resolve, reject) => {
+      const w = { clock: this, resolve, reject };
+      this.waiter = w;
+      waiting.push(w);
+      schedule();
+    });
+  }
+
+  /** The hook could not suspend (a JS frame below), or `#check` threw or was rejected. */
+  #fallback(): number {
+    // A failed suspension leaves its promise queued: it is not waiting after all.
+    const failedToSuspend = this.waiter !== undefined;
+    this.#dequeue();
+    if (this.stopped !== undefined) throw this.stopped;
+    const now = performance.now();
+    if (now > this.deadline) throw new DeadlineExceeded(this.timeoutMs);
+    if (failedToSuspend) {
+      if (this.unyieldingSince < 0) this.unyieldingSince = now;
+      else if (now - this.unyieldingSince > NO_YIELD_LIMIT_MS) throw new Unyielding();
+    }
+    return FUEL;
+  }
 }

@@ -7,8 +7,8 @@ import { WasmkubeError } from '../errors.ts';
 import type { AppManifest } from '../manifest/index.ts';
 import { autoWorkers } from './cpus.ts';
 import type { LoggerOptions } from './logger.ts';
-import { mergeMetrics } from './metrics.ts';
 import { type ServeConfig, type ServingThread, startServing } from './serve.ts';
+import { threadMetrics } from './thread-metrics.ts';
 
 export interface HostOptions {
   readonly manifest: AppManifest;
@@ -54,7 +54,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     log: opts.log ?? {},
   };
   const threads: ThreadHandle[] = [];
-  const render = async () => mergeMetrics((await Promise.all(threads.map((t) => t.metricsJson()))) as never);
+  const render = threadMetrics(threads);
   const crashes: number[] = [];
   let address: AddressInfo;
   let failed: readonly string[];
@@ -141,6 +141,9 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   };
 }
 
+/** How long after its grace period a draining thread may take to report. */
+const DRAIN_REPORT_MS = 1000;
+
 function probeFree(host: string, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
@@ -207,7 +210,19 @@ function spawnThread(
                 draining = true;
                 if (exited) return Promise.resolve({ unfinished: 0 });
                 return new Promise((r) => {
+                  // The grace period is a hard bound here too: a thread that has not reported by then
+                  // (a guest it cannot preempt) is terminated with what it was running.
+                  const overdue = setTimeout(
+                    () => {
+                      process.stderr.write(
+                        `wasmkube: serving thread ${config.thread} did not finish draining within the grace period; stopping it\n`,
+                      );
+                      drained?.({ unfinished: 1 });
+                    },
+                    drainDelayMs + gracePeriodMs + DRAIN_REPORT_MS,
+                  );
                   drained = (res) => {
+                    clearTimeout(overdue);
                     drained = undefined;
                     void worker.terminate();
                     r(res);

@@ -10,18 +10,10 @@ import type { ServiceBindings } from './bindings.ts';
 import { ComponentEngine } from './component/engine.ts';
 import { transpileComponent } from './component/transpile.ts';
 import type { Engine, EngineEvents } from './engine.ts';
-import { check } from './guard.ts';
 import { WagiEngine } from './wagi/engine.ts';
 import { MAX_POOLED_PAGES, MemoryPool, POOLED_MEMORY } from './wagi/memory-pool.ts';
 import { instrumentModule } from './wasm/instrument.ts';
-import { type InterruptHook, makeInterruptHook } from './wasm/interrupt.ts';
 import { detectWasmKind, isWagiCommand } from './wasm/kind.ts';
-
-let hook: InterruptHook | undefined;
-function interruptHook(): InterruptHook {
-  hook ??= makeInterruptHook(check);
-  return hook;
-}
 
 export async function readServiceWasm(service: ServiceSpec): Promise<{ bytes: Uint8Array; path: string }> {
   if (service.source.kind !== 'file') {
@@ -201,13 +193,5 @@ export async function loadEngine(
     );
   }
   const { module, memory } = await compile(bytes, service, path, true, true);
-  return new WagiEngine(
-    service,
-    module,
-    events,
-    interruptHook(),
-    memory && new MemoryPool(memory),
-    true,
-    bindings,
-  );
+  return new WagiEngine(service, module, events, memory && new MemoryPool(memory), true, bindings);
 }

@@ -119,6 +119,8 @@ export async function startServing(
       const closed = server.stopAccepting();
       const finished = await Promise.race([closed.then(() => true), sleep(gracePeriodMs).then(() => false)]);
       const unfinished = finished ? 0 : Math.max(server.active, liveApp.inFlight);
+      // A hard bound: guests still running are stopped (and logged), connections closed.
+      if (!finished) liveApp.stopInFlight(gracePeriodMs);
       server.closeAll();
       await closed;
       for (const e of engines) e.close();

@@ -9,6 +9,7 @@ export type GuestName =
   | 'hello-component'
   | 'counter-component'
   | 'echo-component'
+  | 'spin-component'
   | 'js-component'
   | 'wagi-hello'
   | 'wagi-test'
@@ -41,6 +42,12 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     engine: 'component',
     spec: { kind: 'wat', source: root('guests/wat/echo-component.wat'), witDir: WIT },
     description: 'streams the request body back, 200 application/octet-stream',
+  },
+  'spin-component': {
+    engine: 'component',
+    spec: { kind: 'wat', source: root('guests/wat/spin-component.wat'), witDir: WIT },
+    description:
+      '/spin… loops forever in the handler; a path over 1024 bytes loops in cabi_realloc; else hello',
   },
   'js-component': {
     engine: 'component',

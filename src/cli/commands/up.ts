@@ -120,7 +120,9 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     host.stop().then(
       ({ unfinished }) => {
         if (unfinished > 0)
-          progress(`${unfinished} request(s) were still running at the end of the grace period`);
+          progress(
+            `${unfinished} request(s) were still running at the end of the grace period and were stopped`,
+          );
         process.exit(unfinished > 0 ? 1 : 0);
       },
       (err: unknown) => process.exit(printError(err)),

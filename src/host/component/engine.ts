@@ -8,10 +8,10 @@ import type { ServiceBindings } from '../bindings.ts';
 import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { DeadlineExceeded, FUEL } from '../guard.ts';
+import { GuestClock } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
-import { attachInterrupt, makeInterruptHook } from '../wasm/interrupt.ts';
+import { attachInterrupt } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
 import { type HttpState, httpImports, IncomingRequest, ResponseOutparam } from './http.ts';
 import { ioImports, type WaitScope } from './io.ts';
@@ -39,13 +39,13 @@ interface LiveInstance {
   readonly snapshot: InstanceSnapshot | undefined;
   readonly held: () => number;
   readonly state: InstanceState;
+  /** Its deadline and time slice; the handler is called through JSPI, so it can yield (guard.ts). */
+  readonly clock: GuestClock;
 }
 
 interface InstanceState extends HttpState {
   /** Its request was aborted while it ran: never reused. */
   dead: boolean;
-  deadline: number;
-  timeoutMs: number;
   requestId: string | undefined;
 }
 
@@ -93,15 +93,10 @@ export class ComponentEngine implements Engine {
     const state: InstanceState = {
       dead: false,
       scope: null,
-      deadline: Number.POSITIVE_INFINITY,
-      timeoutMs: 0,
       requestId: undefined,
     };
     // Each instance has its own deadline, so a guest resumed after a wait is held to its own request's.
-    const hook = makeInterruptHook(() => {
-      if (performance.now() > state.deadline) throw new DeadlineExceeded(state.timeoutMs);
-      return FUEL;
-    });
+    const clock = new GuestClock();
     const log = (stream: 'stdout' | 'stderr') => {
       const lines = new LineSplitter((l) => events.guestLog(stream, l, state.requestId));
       return {
@@ -141,7 +136,7 @@ export class ComponentEngine implements Engine {
         }
         const instance = new WebAssembly.Instance(module, imports);
         instances.push(instance);
-        attachInterrupt(instance, hook);
+        attachInterrupt(instance, clock.hook);
         for (const value of Object.values(instance.exports)) {
           if (value instanceof WebAssembly.Memory && !memories.includes(value)) memories.push(value);
         }
@@ -173,6 +168,7 @@ export class ComponentEngine implements Engine {
       snapshot,
       held: held ?? (() => 1),
       state: Object.assign(state, { flush }),
+      clock,
     };
   }
 
@@ -207,14 +203,15 @@ export class ComponentEngine implements Engine {
     }
     this.#busy.add(live);
     // An aborted request releases its instance even if the guest never returns; it is never reused.
+    // Its guest stops at its next check, or at once if it waits for its time slice.
     const release = () => {
       live.state.dead = true;
       this.#busy.delete(live);
+      live.clock.stop(cancel.reason);
     };
     cancel.onAbort(release);
     const state = live.state;
-    state.deadline = ctx.deadline;
-    state.timeoutMs = this.service.limits.timeoutMs;
+    live.clock.enter(ctx.deadline, this.service.limits.timeoutMs);
     state.requestId = req.requestId;
     const out = new ResponseOutparam();
     // Settled once: when the guest returns, or earlier when it has set its response and waits for I/O
@@ -279,7 +276,7 @@ export class ComponentEngine implements Engine {
     this.#busy.delete(live);
     (live.state as InstanceState & { flush(): void }).flush();
     live.state.scope = null;
-    live.state.deadline = Number.POSITIVE_INFINITY;
+    live.clock.leave();
     const response = out.result?.tag === 'ok' ? out.result.val : undefined;
     const exited = err instanceof GuestExit;
     if (err !== undefined && !(exited && err.status.tag === 'ok' && response)) {

@@ -8,9 +8,9 @@ import { BodyWriter, concatBytes } from '../body.ts';
 import { InstanceSnapshot } from '../component/snapshot.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { enterGuest, leaveGuest } from '../guard.ts';
+import { GuestClock } from '../guard.ts';
 import { LineSplitter } from '../line-splitter.ts';
-import { attachInterrupt, type InterruptHook } from '../wasm/interrupt.ts';
+import { attachInterrupt, promising } from '../wasm/interrupt.ts';
 import { cgiEnvironment, parseCgiOutput } from './cgi.ts';
 import { type MemoryPool, POOLED_MEMORY } from './memory-pool.ts';
 import { createPreview1, type Preview1Options, ProcExit } from './preview1.ts';
@@ -26,6 +26,10 @@ interface Resident {
   readonly pooled: boolean;
   readonly wasi: ReturnType<typeof createPreview1>;
   readonly snapshot: InstanceSnapshot | undefined;
+  /** Its deadline and time slice (see guard.ts). */
+  readonly clock: GuestClock;
+  /** `_start`, called through JSPI so that the guest can yield its thread while it computes. */
+  readonly start: () => Promise<void>;
 }
 
 export class WagiEngine implements Engine {
@@ -33,7 +37,6 @@ export class WagiEngine implements Engine {
   readonly service: ServiceSpec;
   readonly #module: WebAssembly.Module;
   readonly #events: EngineEvents;
-  readonly #hook: InterruptHook;
   /** Set when the module imports its memory from the host (see load.ts): instances share recycled ones. */
   readonly #memories: MemoryPool | undefined;
   /** The module exports its state (see instrument.ts `exportState`): instances can be reset and reused. */
@@ -47,7 +50,6 @@ export class WagiEngine implements Engine {
     service: ServiceSpec,
     module: WebAssembly.Module,
     events: EngineEvents,
-    hook: InterruptHook,
     memories?: MemoryPool,
     snapshots = false,
     bindings?: ServiceBindings,
@@ -57,7 +59,6 @@ export class WagiEngine implements Engine {
     this.service = service;
     this.#module = module;
     this.#events = events;
-    this.#hook = hook;
     this.#memories = memories;
   }
 
@@ -98,12 +99,17 @@ export class WagiEngine implements Engine {
       memory = resident.memory;
       const held = memory.buffer.byteLength;
       this.#liveMemory += held;
-      enterGuest(ctx.deadline, this.service.limits.timeoutMs);
+      const clock = resident.clock;
+      clock.enter(ctx.deadline, this.service.limits.timeoutMs);
+      // An aborted request (deadline, client gone, shutdown) stops its guest, even one waiting its turn.
+      const stop = () => clock.stop(ctx.signal.reason);
+      ctx.signal.onAbort(stop);
       try {
-        (resident.instance.exports._start as () => void)();
+        await resident.start();
         clean = true;
       } finally {
-        leaveGuest();
+        ctx.signal.off(stop);
+        clock.leave();
         this.#liveMemory -= held;
       }
     } catch (err) {
@@ -154,9 +160,11 @@ export class WagiEngine implements Engine {
       });
     }
     wasi.bind(memory);
-    attachInterrupt(instance, this.#hook);
+    const clock = new GuestClock();
+    attachInterrupt(instance, clock.hook);
     const snapshot = this.#snapshots ? InstanceSnapshot.take([instance], [memory]) : undefined;
-    return { instance, memory, pooled: pooled !== undefined, wasi, snapshot };
+    const start = promising(instance.exports._start as () => void);
+    return { instance, memory, pooled: pooled !== undefined, wasi, snapshot, clock, start };
   }
 
   /** After a request: reset and keep the instance, or let it go (its pooled memory wiped for reuse). */
