@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'GUEST_RESPONSE'
   | 'BODY_TOO_LARGE'
   | 'CLIENT_CLOSED'
+  | 'BAD_REQUEST'
+  | 'URI_TOO_LONG'
   | 'SERVICE_UNAVAILABLE'
   | 'OCI_REFERENCE'
   | 'OCI_AUTH'
@@ -51,6 +53,9 @@ const CATALOG: Record<ErrorCode, { exit: number; status: number }> = {
   BODY_TOO_LARGE: { exit: 70, status: 413 },
   // nginx's 499: nobody is left to read it, but logs and metrics say what happened.
   CLIENT_CLOSED: { exit: 70, status: 499 },
+  // A request the host refuses before any routing (malformed target, NUL in the path).
+  BAD_REQUEST: { exit: 64, status: 400 },
+  URI_TOO_LONG: { exit: 64, status: 414 },
   SERVICE_UNAVAILABLE: { exit: 69, status: 503 },
   // Registry failures: 77 (EX_NOPERM) for auth, as sysexits has it; 502 when a host pulling at run time fails.
   OCI_REFERENCE: { exit: 64, status: 400 },

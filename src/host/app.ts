@@ -12,6 +12,7 @@ import { failureKind } from './failure.ts';
 import type { HostMetrics } from './metrics.ts';
 import http from './node-http-module.ts';
 import type { RouteStats } from './request-metrics.ts';
+import { parseRequestTarget } from './request-target.ts';
 import { Router } from './router.ts';
 
 export interface HostRequest {
@@ -26,6 +27,11 @@ export interface HostRequest {
   readonly requestId: string;
   /** Aborted when the client goes away before its response is written. */
   readonly signal?: Cancel;
+  /**
+   * The adapter calls `body.delivered()` once the client has the response (or is gone): until then the
+   * request holds its service's concurrency slot, so slow readers cannot pile up responses unbounded.
+   */
+  readonly tracksDelivery?: boolean;
 }
 
 export interface HostResponse {
@@ -38,6 +44,8 @@ interface ServiceSlot {
   readonly spec: ServiceSpec;
   readonly engine: Engine;
   inFlight: number;
+  /** Bytes of finished responses not yet handed to their clients' sockets. */
+  pendingBytes: number;
 }
 
 /** What a route prefix leads to: the service, and that route's metrics. */
@@ -84,7 +92,12 @@ export class HostApp {
   #idleWaiters: (() => void)[] = [];
 
   constructor(opts: HostAppOptions) {
-    this.#slots = opts.engines.map((engine) => ({ spec: engine.service, engine, inFlight: 0 }));
+    this.#slots = opts.engines.map((engine) => ({
+      spec: engine.service,
+      engine,
+      inFlight: 0,
+      pendingBytes: 0,
+    }));
     this.#router = new Router(
       this.#slots.flatMap((slot) =>
         slot.spec.routes.map((route) => ({
@@ -154,13 +167,33 @@ export class HostApp {
     return running.length;
   }
 
+  /** Per service, bytes of responses produced but not yet handed to a slow client (see tracksDelivery). */
+  pendingByService(): [string, number][] {
+    return this.#slots.map((s) => [s.spec.name, s.pendingBytes]);
+  }
+
   memoryByService(): [string, number][] {
     return this.#slots.map((s) => [s.spec.name, s.engine.memoryBytes()]);
   }
 
-  async handle(req: HostRequest): Promise<HostResponse> {
-    const q = req.pathWithQuery.indexOf('?');
-    const path = q === -1 ? req.pathWithQuery : req.pathWithQuery.slice(0, q);
+  async handle(received: HostRequest): Promise<HostResponse> {
+    // One reading of the target for routing, CGI and guests alike (request-target.ts).
+    const target = parseRequestTarget(received.pathWithQuery);
+    if (typeof target === 'string') {
+      return jsonResponse(
+        400,
+        errorBody('BAD_REQUEST', target, received.requestId, 'send a target such as /orders/1?x=2'),
+      );
+    }
+    const req =
+      target.pathWithQuery === received.pathWithQuery && target.authority === undefined
+        ? received
+        : {
+            ...received,
+            pathWithQuery: target.pathWithQuery,
+            authority: target.authority ?? received.authority,
+          };
+    const path = target.path;
     if (path === '/health' || path === '/ready' || path === '/metrics') {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         return jsonResponse(
@@ -271,6 +304,12 @@ export class HostApp {
       );
       checkResponse(spec, guestRes.status, guestRes.headers);
       res = { status: guestRes.status, headers: guestRes.headers, body: guestRes.body };
+      // Over the limit once the head is out: the response is aborted (the client sees a broken one),
+      // never ended as a complete-looking truncated one; finish() counts it as body_limit.
+      const out = res.body;
+      body.onFail((err) => {
+        if (isWasmkubeError(err) && err.code === 'BODY_TOO_LARGE') out.fail(err);
+      });
     } catch (err) {
       // Whatever the guest is still doing for this request stops: its waits reject, its body fails.
       cancel.abort(err);
@@ -305,7 +344,27 @@ export class HostApp {
       }
       if (--this.#inFlight === 0) for (const w of this.#idleWaiters.splice(0)) w();
     };
-    if (res.body.ended || res.body.error) finish();
+    if (req.tracksDelivery) {
+      // The slot is held until the client has the bytes: a response waiting for a slow reader counts
+      // against the service's concurrency, and the deadline bounds its sending as it bounds a stream.
+      const held = res.body.ended ? res.body.bytesWritten : 0;
+      slot.pendingBytes += held;
+      cancel.onAbort(() =>
+        // The guest was done in time; the client was not: not the guest's failure, not counted as one.
+        res.body.fail(
+          res.body.ended
+            ? new WasmkubeError(
+                'CLIENT_CLOSED',
+                `the client did not take the response within the ${limits.timeoutMs} ms deadline`,
+              )
+            : asError(cancel.reason),
+        ),
+      );
+      res.body.whenDelivered().then(() => {
+        slot.pendingBytes -= held;
+        finish();
+      });
+    } else if (res.body.ended || res.body.error) finish();
     else {
       // Streaming bodies are bounded by the same deadline.
       cancel.onAbort(() => res.body.fail(asError(cancel.reason)));

@@ -22,6 +22,7 @@ export class BodyReader {
   #ended = false;
   #error: Error | null = null;
   #waiter: (() => void) | null = null;
+  #failWatchers: ((err: Error) => void)[] = [];
 
   constructor(source: Readable | null, limit: number, declaredLength?: number) {
     this.limit = limit;
@@ -79,6 +80,13 @@ export class BodyReader {
     // Stop reading but keep the socket: the host still has to answer (413).
     this.#source?.pause();
     this.#wake();
+    for (const cb of this.#failWatchers.splice(0)) cb(err);
+  }
+
+  /** Calls `cb` when reading fails (at once if it has): what was answered already may have to be undone. */
+  onFail(cb: (err: Error) => void): void {
+    if (this.#error) cb(this.#error);
+    else this.#failWatchers.push(cb);
   }
 
   #wake(): void {
@@ -173,6 +181,8 @@ export class BodyWriter {
   #drainWaiters: (() => void)[] = [];
   #endWaiters: (() => void)[] = [];
   #bytes = 0;
+  #delivered = false;
+  #deliveredWaiters: (() => void)[] = [];
 
   static of(body: Uint8Array | string | null): BodyWriter {
     const w = new BodyWriter();
@@ -228,7 +238,14 @@ export class BodyWriter {
   }
 
   fail(err: Error): void {
-    if (this.#ended || this.#error) return;
+    if (this.#error || this.#delivered) return;
+    if (this.#ended) {
+      // Ended but not yet with the client (a slow reader past the deadline): the send is cut off.
+      if (this.#sink === null) return;
+      this.#error = err;
+      this.#sink.fail(err);
+      return;
+    }
     this.#error = err;
     this.#sink?.fail(err);
     for (const w of this.#endWaiters.splice(0)) w();
@@ -238,6 +255,18 @@ export class BodyWriter {
   whenDone(): Promise<void> {
     if (this.#ended || this.#error) return Promise.resolve();
     return new Promise((r) => this.#endWaiters.push(r));
+  }
+
+  /** The adapter has handed the whole body to the kernel, or the client is gone: nothing is held now. */
+  delivered(): void {
+    if (this.#delivered) return;
+    this.#delivered = true;
+    for (const w of this.#deliveredWaiters.splice(0)) w();
+  }
+
+  whenDelivered(): Promise<void> {
+    if (this.#delivered) return Promise.resolve();
+    return new Promise((r) => this.#deliveredWaiters.push(r));
   }
 
   /** Resolves when there is capacity again. */

@@ -32,6 +32,8 @@ export type GuestErrorKind = 'trap' | 'deadline' | 'memory' | 'body_limit' | 'in
 export interface EngineEvents {
   instanceCreated(): void;
   guestLog(stream: 'stdout' | 'stderr', line: string, requestId: string | undefined): void;
+  /** Lines dropped past the request's log budget (log-budget.ts). */
+  guestLogDropped?(lines: number, requestId: string | undefined): void;
 }
 
 export interface EngineContext {

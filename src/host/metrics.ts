@@ -10,6 +10,8 @@ export interface HostMetrics {
   routeStats(service: string, route: string): RouteStats;
   guestError(service: string, kind: string): void;
   instanceCreated(service: string): void;
+  /** Guest stdout/stderr lines dropped past the per-request log budget (log-budget.ts). */
+  guestLogDropped(service: string, lines: number): void;
   /** This thread's registry, made on first use. */
   registry(): Promise<client.Registry>;
 }
@@ -17,6 +19,7 @@ export interface HostMetrics {
 export function createMetrics(
   memoryOf: () => Iterable<[string, number]>,
   withDefaults: boolean,
+  pendingOf: () => Iterable<[string, number]> = () => [],
 ): HostMetrics {
   const routes = new Map<string, RouteStats>();
   const guestErrors = new LabeledCounter(
@@ -29,6 +32,11 @@ export function createMetrics(
     'Wasm instances created, by service',
     ['service'],
   );
+  const logDropped = new LabeledCounter(
+    'wasmkube_guest_log_dropped_total',
+    "Guest stdout/stderr lines dropped past a request's log budget, by service",
+    ['service'],
+  );
   let registry: Promise<client.Registry> | undefined;
   const build = async () => {
     const { default: prom } = await import('prom-client');
@@ -37,6 +45,16 @@ export function createMetrics(
     registerRequestMetrics(r, () => routes.values());
     guestErrors.register(r);
     instances.register(r);
+    logDropped.register(r);
+    new prom.Gauge({
+      name: 'wasmkube_response_pending_bytes',
+      help: 'Bytes of finished responses not yet handed to slow clients, by service',
+      labelNames: ['service'] as const,
+      registers: [r],
+      collect() {
+        for (const [service, bytes] of pendingOf()) this.set({ service }, bytes);
+      },
+    });
     new prom.Gauge({
       name: 'wasmkube_wasm_memory_bytes',
       help: 'Linear memory held by live wasm instances, by service',
@@ -59,6 +77,7 @@ export function createMetrics(
     },
     guestError: (service, kind) => guestErrors.inc(service, kind),
     instanceCreated: (service) => instances.inc(service),
+    guestLogDropped: (service, lines) => logDropped.add(lines, service),
     registry() {
       registry ??= build();
       return registry;

@@ -73,8 +73,12 @@ export class LabeledCounter {
   }
 
   inc(...values: string[]): void {
+    this.add(1, ...values);
+  }
+
+  add(by: number, ...values: string[]): void {
     const key = values.join('\u0000');
-    this.#values.set(key, (this.#values.get(key) ?? 0) + 1);
+    this.#values.set(key, (this.#values.get(key) ?? 0) + by);
   }
 
   register(registry: client.Registry): void {

@@ -10,6 +10,7 @@ import { HostApp } from './app.ts';
 import { createServiceBindings } from './bindings.ts';
 import type { Engine } from './engine.ts';
 import { type Compiled, loadEngine } from './load.ts';
+import { LOG_BUDGET_BYTES } from './log-budget.ts';
 import { createLogger, type LoggerOptions } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -50,12 +51,28 @@ export async function startServing(
     logger.error({ err: reason }, 'unhandled rejection (a wasmkube bug)'),
   );
   let app: HostApp | undefined;
-  const metrics = createMetrics(() => app?.memoryByService() ?? [], config.defaultMetrics);
-  const events = (service: string) => ({
-    instanceCreated: () => metrics.instanceCreated(service),
-    guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
-      logger.info({ service, stream, reqId, guest: true }, line),
-  });
+  const metrics = createMetrics(
+    () => app?.memoryByService() ?? [],
+    config.defaultMetrics,
+    () => app?.pendingByService() ?? [],
+  );
+  const events = (service: string) => {
+    let warned: string | undefined;
+    return {
+      instanceCreated: () => metrics.instanceCreated(service),
+      guestLog: (stream: 'stdout' | 'stderr', line: string, reqId: string | undefined) =>
+        logger.info({ service, stream, reqId, guest: true }, line),
+      guestLogDropped: (lines: number, reqId: string | undefined) => {
+        metrics.guestLogDropped(service, lines);
+        if (warned === reqId) return;
+        warned = reqId;
+        logger.warn(
+          { service, reqId, budgetBytes: LOG_BUDGET_BYTES },
+          'guest log budget used up: further lines of this request are dropped (wasmkube_guest_log_dropped_total)',
+        );
+      },
+    };
+  };
   const engines: Engine[] = [];
   const failed: ServiceSpec[] = [];
   const errors: WasmkubeError[] = [];
@@ -86,7 +103,7 @@ export async function startServing(
   }
   app = new HostApp({ engines, logger, metrics, renderMetrics, failed });
   const failedNames = failed.map((s) => s.name);
-  const server = new NodeHttpServer(app, logger);
+  const server = new NodeHttpServer(app, logger, config.manifest.host.http);
   let address: AddressInfo;
   try {
     address = await server.listen({ host: config.host, port: config.port, reusePort: config.reusePort });

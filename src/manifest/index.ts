@@ -15,6 +15,7 @@ export type {
   AppManifest,
   BuildSpec,
   HostSpec,
+  HttpLimits,
   Isolation,
   KubernetesMode,
   KubernetesSpec,

@@ -30,6 +30,14 @@ export function normalizeManifest(input: ManifestInput): AppManifest {
         drainDelayMs: parseDuration(host.shutdown?.drainDelay ?? DEFAULTS.drainDelay),
         gracePeriodMs: parseDuration(host.shutdown?.gracePeriod ?? DEFAULTS.gracePeriod),
       },
+      http: {
+        headersTimeoutMs: parseDuration(host.http?.headersTimeout ?? DEFAULTS.headersTimeout),
+        keepAliveTimeoutMs: parseDuration(host.http?.keepAliveTimeout ?? DEFAULTS.keepAliveTimeout),
+        firstByteTimeoutMs: parseDuration(host.http?.firstByteTimeout ?? DEFAULTS.firstByteTimeout),
+        maxConnections: host.http?.maxConnections ?? DEFAULTS.maxConnections,
+        maxHeaderBytes: parseSize(host.http?.maxHeaderSize ?? DEFAULTS.maxHeaderSize),
+        maxUrlBytes: parseSize(host.http?.maxUrlLength ?? DEFAULTS.maxUrlLength),
+      },
     },
     services: Object.keys(input.services)
       .sort()

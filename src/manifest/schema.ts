@@ -116,6 +116,45 @@ const ShutdownSchema = z
   })
   .partial();
 
+const HttpSchema = z
+  .strictObject({
+    headersTimeout: unit(
+      'duration',
+      'Time to receive a whole request head, from the connection or the previous response (408 after).',
+      DEFAULTS.headersTimeout,
+      durationAtLeast(1),
+    ),
+    keepAliveTimeout: unit(
+      'duration',
+      'How long an idle keep-alive connection stays open between requests.',
+      DEFAULTS.keepAliveTimeout,
+      durationAtLeast(1),
+    ),
+    firstByteTimeout: unit(
+      'duration',
+      'How long a new connection may stay silent before its first byte.',
+      DEFAULTS.firstByteTimeout,
+      durationAtLeast(1),
+    ),
+    maxConnections: integer(1, 1_000_000, 'use a whole number such as 4096').meta({
+      description: 'Open connections per worker; beyond it new connections are closed at once.',
+      default: DEFAULTS.maxConnections,
+    }),
+    maxHeaderSize: unit(
+      'size',
+      'Largest request head (request line and headers), 1Ki to 1Mi; 431 beyond.',
+      DEFAULTS.maxHeaderSize,
+      sizeBetween(1024, 2 ** 20, 'from 1Ki to 1Mi'),
+    ),
+    maxUrlLength: unit(
+      'size',
+      'Longest request target (path and query), 256 to 1Mi; 414 beyond.',
+      DEFAULTS.maxUrlLength,
+      sizeBetween(256, 2 ** 20, 'from 256 to 1Mi'),
+    ),
+  })
+  .partial();
+
 const HostSchema = z
   .strictObject({
     listen: z
@@ -139,6 +178,7 @@ const HostSchema = z
         default: DEFAULTS.workers,
       }),
     shutdown: ShutdownSchema.meta({ description: 'Graceful shutdown on SIGTERM.' }),
+    http: HttpSchema.meta({ description: 'Limits on client connections and request heads, per worker.' }),
   })
   .partial();
 

@@ -55,6 +55,24 @@ export interface HostSpec {
     /** How long in-flight requests get to finish after the drain delay. @default 30000 */
     readonly gracePeriodMs: number;
   };
+  /** Limits on client connections and request heads, per worker (see README, Connections). */
+  readonly http: HttpLimits;
+}
+
+/** What a client may cost the host before its request reaches a service. */
+export interface HttpLimits {
+  /** Time from the connection (or the previous response) until the whole request head is in; 408 after. @default 10000 */
+  readonly headersTimeoutMs: number;
+  /** How long an idle keep-alive connection is kept between requests. @default 5000 */
+  readonly keepAliveTimeoutMs: number;
+  /** How long a new connection may stay silent before its first byte; closed without a word after. @default 5000 */
+  readonly firstByteTimeoutMs: number;
+  /** Open connections per worker; beyond it new connections are closed as soon as they are accepted. @default 4096 */
+  readonly maxConnections: number;
+  /** Request line and headers together; 431 beyond. @default 16384 */
+  readonly maxHeaderBytes: number;
+  /** Request target length; 414 beyond. @default 8192 */
+  readonly maxUrlBytes: number;
 }
 
 export type ServiceSource =

@@ -10,9 +10,11 @@ export type GuestName =
   | 'counter-component'
   | 'echo-component'
   | 'spin-component'
+  | 'chatty-component'
   | 'js-component'
   | 'wagi-hello'
   | 'wagi-test'
+  | 'wagi-hostile'
   | 'wagi-c';
 
 export interface GuestInfo {
@@ -49,6 +51,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     description:
       '/spin… loops forever in the handler; a path over 1024 bytes loops in cabi_realloc; else hello',
   },
+  'chatty-component': {
+    engine: 'component',
+    spec: { kind: 'wat', source: root('guests/wat/chatty-component.wat'), witDir: WIT },
+    description: 'writes 4 MiB of 64-byte lines to stderr per request, then 200 "chatty\\n" (log budget)',
+  },
   'js-component': {
     engine: 'component',
     spec: {
@@ -70,6 +77,11 @@ export const GUESTS: Readonly<Record<GuestName, GuestInfo>> = {
     spec: { kind: 'assemblyscript', source: root('guests/as/wagi-test.ts') },
     description:
       'PATH_INFO dispatch: /hello /echo /env /loop /grow[?mb=N] /trap /log /created /redirect /args, else 404',
+  },
+  'wagi-hostile': {
+    engine: 'wagi',
+    spec: { kind: 'assemblyscript', source: root('guests/as/wagi-hostile.ts') },
+    description: 'tries the host bounds: /big?mb=N body, /head?kb=N CGI headers, /stderr?mb=N, /env',
   },
   'wagi-c': {
     engine: 'wagi',

@@ -51,6 +51,15 @@ const DEFAULT_KUBERNETES = {
   replicas: 1,
   resources: { requests: {}, limits: {} },
 } as const;
+const DEFAULT_HTTP = {
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5000,
+  firstByteTimeoutMs: 5000,
+  maxConnections: 4096,
+  maxHeaderBytes: 16 * 1024,
+  maxUrlBytes: 8 * 1024,
+};
+
 const DEFAULT_LIMITS = {
   memoryBytes: 128 * 2 ** 20,
   timeoutMs: 30_000,
@@ -89,6 +98,7 @@ describe('parseManifest: valid input', () => {
         listen: { host: '0.0.0.0', port: 9090 },
         workers: 4,
         shutdown: { drainDelayMs: 2000, gracePeriodMs: 60_000 },
+        http: DEFAULT_HTTP,
       },
       services: [
         {
@@ -135,6 +145,7 @@ describe('parseManifest: valid input', () => {
         listen: { host: '127.0.0.1', port: 8080 },
         workers: 'auto',
         shutdown: { drainDelayMs: 5000, gracePeriodMs: 30_000 },
+        http: DEFAULT_HTTP,
       },
       services: [
         {

@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WasmkubeError } from '../../errors.ts';
+import type { HttpLimits } from '../../manifest/index.ts';
 import type { HostApp, HostResponse } from '../app.ts';
 import { Cancel } from '../cancel.ts';
 import http from '../node-http-module.ts';
@@ -43,16 +44,44 @@ export class NodeHttpServer {
   #idleWaiters: (() => void)[] = [];
   readonly #nextId = requestIds();
 
-  constructor(app: HostApp, logger: Logger) {
+  readonly #limits: HttpLimits;
+
+  constructor(app: HostApp, logger: Logger, limits: HttpLimits = DEFAULT_HTTP_LIMITS) {
     this.#app = app;
     this.#logger = logger;
-    this.server = http.createServer({ keepAliveTimeout: 5000, requestTimeout: 0 }, (req, res) => {
-      this.#onRequest(req, res);
+    this.#limits = limits;
+    this.server = http.createServer(
+      {
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        // requestTimeout 0 (guests have their own deadlines) would also turn headersTimeout off unless
+        // it is given; Node checks it every connectionsCheckingInterval, from the connection's start.
+        requestTimeout: 0,
+        headersTimeout: limits.headersTimeoutMs,
+        connectionsCheckingInterval: checkingInterval(limits),
+        maxHeaderSize: limits.maxHeaderBytes,
+      },
+      (req, res) => {
+        this.#onRequest(req, res);
+      },
+    );
+    // Beyond it Node closes a new connection as soon as it is accepted: it costs a descriptor for
+    // microseconds, and the connections already open (a probe's keep-alive one) go on being served.
+    this.server.maxConnections = limits.maxConnections;
+    this.server.on('connection', (socket: Socket) => {
+      // A connection that never sends a byte is closed without a word (nothing to answer yet).
+      const timer = setTimeout(() => {
+        if (socket.bytesRead === 0) socket.destroy();
+      }, limits.firstByteTimeoutMs).unref();
+      socket.once('close', () => clearTimeout(timer));
     });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      if (socket.writable && err.code !== 'ECONNRESET') {
-        socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-      } else socket.destroy();
+      if (!socket.writable || err.code === 'ECONNRESET' || (socket as Socket).bytesRead === 0) {
+        socket.destroy();
+        return;
+      }
+      socket.end(`HTTP/1.1 ${clientErrorStatus(err.code)}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      // Whatever the client still sends is not read: closed for good after a moment to flush the answer.
+      setTimeout(() => socket.destroy(), 1000).unref();
     });
   }
 
@@ -102,9 +131,23 @@ export class NodeHttpServer {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    if (url.length > this.#limits.maxUrlBytes) {
+      // Nothing of it is routed; the connection closes after the answer, its body (if any) unread.
+      const err = new WasmkubeError(
+        'URI_TOO_LONG',
+        `the request target is longer than ${this.#limits.maxUrlBytes} bytes`,
+        { fix: 'send a shorter URL, or raise host.http.maxUrlLength' },
+      );
+      res.writeHead(err.status, { 'content-type': 'application/json', connection: 'close' });
+      res.end(`${JSON.stringify({ error: { code: err.code, message: err.message, fix: err.fix } })}\n`);
+      return;
+    }
     this.#active++;
     const client = new Cancel();
+    let sent: HostResponse | undefined;
     res.once('close', () => {
+      sent?.body.delivered();
       // Gone before the whole response was written: whatever serves it stops at its next wait.
       if (!res.writableFinished) {
         client.abort(
@@ -125,7 +168,7 @@ export class NodeHttpServer {
     this.#app
       .handle({
         method: req.method ?? 'GET',
-        pathWithQuery: req.url ?? '/',
+        pathWithQuery: url,
         headers,
         body: hasBody ? req : null,
         contentLength: len === undefined ? undefined : Number(len),
@@ -134,8 +177,14 @@ export class NodeHttpServer {
         authority: req.headers.host ?? '',
         requestId,
         signal: client,
+        tracksDelivery: true,
       })
-      .then((out) => this.#send(req, res, out, requestId))
+      .then((out) => {
+        sent = out;
+        // Closed before the answer was ready: nothing will be sent, nothing is held for it.
+        if (res.closed) out.body.delivered();
+        this.#send(req, res, out, requestId);
+      })
       .catch((err: unknown) => {
         // A bug in the host, or a response Node refuses to write: this request fails, the host goes on.
         this.#logger.error({ err, reqId: requestId }, 'could not send the response');
@@ -161,15 +210,19 @@ export class NodeHttpServer {
       headers.push(k, v);
     }
     headers.push('x-request-id', requestId);
-    if (this.#closing || this.#closeAfterResponse) headers.push('connection', 'close');
     if (!req.complete) {
-      // The body was not read to its end (too large, or the guest answered early). Closing now would
-      // make the kernel reset the connection and the client would lose this response, so the rest is
-      // read and dropped (node does that for keep-alive), within a bound of time and size.
+      // The body was not read to its end (too large, or the guest answered early). The connection
+      // closes after this response (Node would otherwise read and drop the rest for as long as the
+      // client sends), and the rest is read and dropped only within a bound of time and size:
+      // closing at once would make the kernel reset the connection and the client lose the response.
+      headers.push('connection', 'close');
       lingerOnClose(req.socket);
       res.once('finish', () => linger(req));
-    }
+    } else if (this.#closing || this.#closeAfterResponse) headers.push('connection', 'close');
     const body = out.body;
+    // Until the client has the bytes (or is gone), the response holds its service's slot (app.ts).
+    res.once('finish', () => body.delivered());
+    res.once('close', () => body.delivered());
     // The client went away: a guest still writing stops at its next wait instead of at its deadline.
     if (res.destroyed) {
       body.fail(new WasmkubeError('CLIENT_CLOSED', 'the client closed the connection'));
@@ -201,6 +254,20 @@ export class NodeHttpServer {
         for (const c of chunks) res.write(c);
         res.end();
       }
+      // Written, not yet delivered: a client still not reading at the deadline is cut off (app.ts).
+      body.attach({
+        write: () => true,
+        end: () => {},
+        fail: (err) => {
+          if (!res.destroyed)
+            this.#logger.warn(
+              { err: err.message, reqId: requestId },
+              'response not taken; closing the connection',
+            );
+          res.destroy();
+        },
+        onDrain: () => {},
+      });
       return;
     }
     res.writeHead(out.status, headers);
@@ -263,8 +330,35 @@ export class NodeHttpServer {
 /** Response bytes buffered in Node before a writing guest waits for the socket. */
 const WRITE_BUDGET = 256 * 1024;
 
-const LINGER_BYTES = 64 * 1024 * 1024;
-const LINGER_MS = 5000;
+/** After a response to a request whose body was not read (413, early answer): what is still read. */
+const LINGER_BYTES = 1024 * 1024;
+const LINGER_MS = 2000;
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 5000,
+  firstByteTimeoutMs: 5000,
+  maxConnections: 4096,
+  maxHeaderBytes: 16 * 1024,
+  maxUrlBytes: 8 * 1024,
+};
+
+/** How often Node looks for connections past headersTimeout: a fraction of it, so it holds closely. */
+function checkingInterval(limits: HttpLimits): number {
+  return Math.min(1000, Math.max(25, Math.floor(limits.headersTimeoutMs / 4)));
+}
+
+function clientErrorStatus(code: string | undefined): string {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return '431 Request Header Fields Too Large';
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+    case 'HPE_HEADERS_TIMEOUT':
+      return '408 Request Timeout';
+    default:
+      return '400 Bad Request';
+  }
+}
 
 /**
  * When this response ends the connection (the client sent `connection: close`, or the host drains),

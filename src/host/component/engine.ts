@@ -9,7 +9,7 @@ import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { GuestClock } from '../guard.ts';
-import { LineSplitter } from '../line-splitter.ts';
+import { BudgetedLog, LogBudget } from '../log-budget.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt } from '../wasm/interrupt.ts';
 import { baseImports, GuestExit } from './base.ts';
@@ -97,8 +97,10 @@ export class ComponentEngine implements Engine {
     };
     // Each instance has its own deadline, so a guest resumed after a wait is held to its own request's.
     const clock = new GuestClock();
+    // stdout and stderr share one budget per request (log-budget.ts).
+    const budget = new LogBudget();
     const log = (stream: 'stdout' | 'stderr') => {
-      const lines = new LineSplitter((l) => events.guestLog(stream, l, state.requestId));
+      const lines = new BudgetedLog(stream, events, budget, () => state.requestId);
       return {
         lines,
         sink: {

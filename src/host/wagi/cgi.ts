@@ -1,9 +1,33 @@
 // CGI for WAGI guests: the environment a request becomes (RFC 3875 plus WAGI's X_ variables), and the
 // parsing of the header block a guest prints before its body.
 
+import { WasmkubeError } from '../../errors.ts';
 import type { GuestRequest } from '../engine.ts';
 import { latin1 } from '../latin1.ts';
 
+/** Header names that become HTTP_ variables: letters, digits and dashes only (see cgiEnvironment). */
+const HEADER_NAME = /^[A-Za-z0-9-]+$/;
+/** What would split or cut an entry of the NUL-joined preview1 environment (or a guest's line parser). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing them is the point
+const BREAKS_ENTRY = /[\u0000\r\n]/;
+/**
+ * Request headers that never become variables: credentials (RFC 3875 4.1.18), `Proxy` (as HTTP_PROXY it
+ * would set the guest's outbound proxy: "httpoxy"), and the two that CONTENT_TYPE/CONTENT_LENGTH carry.
+ */
+const NOT_PASSED = new Set([
+  'authorization',
+  'proxy-authorization',
+  'proxy',
+  'content-type',
+  'content-length',
+]);
+
+/**
+ * The environment of one request. Server-set variables (REMOTE_ADDR, PATH_INFO, SERVER_*, ...) always
+ * win over the service's env, which wins over header-derived HTTP_ ones; a header name with anything but
+ * letters, digits and dashes is not passed (so `X_Forwarded_For` cannot pose as `X-Forwarded-For`), nor
+ * a value that could split an entry. A server-set value that could is refused: BAD_REQUEST.
+ */
 export function cgiEnvironment(
   req: GuestRequest,
   serviceEnv: Readonly<Record<string, string>>,
@@ -15,11 +39,19 @@ export function cgiEnvironment(
   const prefix = req.routePrefix === '/' ? '' : req.routePrefix;
   const pathInfo = path.startsWith(prefix) ? path.slice(prefix.length) : path;
   const [serverName, serverPort = req.scheme === 'https' ? '443' : '80'] = req.authority.split(':');
-  const vars: Record<string, string> = {
-    ...serviceEnv,
+  let contentType = '';
+  const fromHeaders: Record<string, string> = {};
+  for (const [name, value] of req.headers) {
+    const lower = name.toLowerCase();
+    if (lower === 'content-type' && !BREAKS_ENTRY.test(value)) contentType = value;
+    if (NOT_PASSED.has(lower) || !HEADER_NAME.test(name) || BREAKS_ENTRY.test(value)) continue;
+    const key = `HTTP_${name.toUpperCase().replaceAll('-', '_')}`;
+    fromHeaders[key] = key in fromHeaders ? `${fromHeaders[key]}, ${value}` : value;
+  }
+  const server: Record<string, string> = {
     AUTH_TYPE: '',
     CONTENT_LENGTH: String(contentLength),
-    CONTENT_TYPE: '',
+    CONTENT_TYPE: contentType,
     GATEWAY_INTERFACE: 'CGI/1.1',
     PATH_INFO: safeDecode(pathInfo),
     PATH_TRANSLATED: safeDecode(pathInfo),
@@ -38,14 +70,17 @@ export function cgiEnvironment(
     X_RAW_PATH_INFO: pathInfo,
     X_REQUEST_ID: req.requestId,
   };
-  for (const [name, value] of req.headers) {
-    if (name === 'content-type') vars.CONTENT_TYPE = value;
-    // Credentials never reach the guest's environment as HTTP_ variables (RFC 3875 4.1.18).
-    if (name === 'authorization' || name === 'proxy-authorization') continue;
-    const key = `HTTP_${name.toUpperCase().replaceAll('-', '_')}`;
-    vars[key] = key in vars ? `${vars[key]}, ${value}` : value;
+  for (const [k, v] of Object.entries(server)) {
+    if (BREAKS_ENTRY.test(v)) {
+      throw new WasmkubeError('BAD_REQUEST', `the request would put a control character into ${k}`, {
+        fix: 'send the path and query without encoded NUL, CR or LF',
+      });
+    }
   }
-  return Object.entries(vars).map(([k, v]) => `${k}=${v}`);
+  const service: Record<string, string> = {};
+  for (const [k, v] of Object.entries(serviceEnv))
+    if (!BREAKS_ENTRY.test(k) && !k.includes('=') && !BREAKS_ENTRY.test(v)) service[k] = v;
+  return Object.entries({ ...fromHeaders, ...service, ...server }).map(([k, v]) => `${k}=${v}`);
 }
 
 function safeDecode(s: string): string {
@@ -73,11 +108,17 @@ export function hasControlChar(value: string): boolean {
   return false;
 }
 
+/**
+ * Largest CGI header block relayed, as the host writes it (`name: value` CRLF per header). Node's client
+ * (and most others) accept 16 KiB of response head; the host's own headers and status line take the rest.
+ */
+export const MAX_CGI_HEAD = 15 * 1024;
+
 /** Splits a guest's stdout into status, headers and body; a string says what is wrong with it. */
 export function parseCgiOutput(out: Uint8Array): CgiResponse | string {
   let end = -1;
   let bodyStart = -1;
-  const scan = Math.min(out.length, 64 * 1024);
+  const scan = Math.min(out.length, MAX_CGI_HEAD + 1024);
   for (let i = 0; i < scan; i++) {
     if (out[i] !== 10) continue;
     if (out[i + 1] === 10) {
@@ -92,6 +133,7 @@ export function parseCgiOutput(out: Uint8Array): CgiResponse | string {
     }
   }
   if (end === -1) {
+    if (out.length > scan) return `its header block is longer than ${MAX_CGI_HEAD} bytes`;
     return out.length === 0
       ? 'it printed nothing'
       : 'it printed no header block (e.g. "Content-Type: text/plain", then an empty line, then the body)';
@@ -118,6 +160,9 @@ export function parseCgiOutput(out: Uint8Array): CgiResponse | string {
     if (name === 'location') hasLocation = true;
     headers.push([name, value]);
   }
+  let size = 0;
+  for (const [name, value] of headers) size += name.length + value.length + 4;
+  if (size > MAX_CGI_HEAD) return `its header block is longer than ${MAX_CGI_HEAD} bytes`;
   if (status === 0) status = hasLocation ? 302 : 200;
   return { status, headers, body: out.subarray(bodyStart) };
 }

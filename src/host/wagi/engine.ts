@@ -9,9 +9,9 @@ import { InstanceSnapshot } from '../component/snapshot.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
 import { GuestClock } from '../guard.ts';
-import { LineSplitter } from '../line-splitter.ts';
+import { BudgetedLog, LogBudget } from '../log-budget.ts';
 import { attachInterrupt, promising } from '../wasm/interrupt.ts';
-import { cgiEnvironment, parseCgiOutput } from './cgi.ts';
+import { cgiEnvironment, MAX_CGI_HEAD, parseCgiOutput } from './cgi.ts';
 import { type MemoryPool, POOLED_MEMORY } from './memory-pool.ts';
 import { createPreview1, type Preview1Options, ProcExit } from './preview1.ts';
 
@@ -69,7 +69,7 @@ export class WagiEngine implements Engine {
     const out: Uint8Array[] = [];
     let outBytes = 0;
     const outputLimit = Math.max(this.service.limits.memoryBytes, 1 << 20);
-    const errLines = new LineSplitter((line) => this.#events.guestLog('stderr', line, req.requestId));
+    const errLines = new BudgetedLog('stderr', this.#events, new LogBudget(), () => req.requestId);
     const query = req.pathWithQuery.includes('?') ? req.pathWithQuery.split('?')[1]! : '';
     const io: Preview1Options = {
       args: [this.service.name, ...(query ? query.split('&').map(safeDecode) : [])],
@@ -127,8 +127,12 @@ export class WagiEngine implements Engine {
       if (resident) this.#release(resident, clean);
     }
     errLines.flush();
-    const stdout = concatBytes(out, outBytes);
-    const cgi = parseCgiOutput(stdout);
+    // Only the chunks that can hold the header block are joined; the body goes out as written, so a
+    // large response is never held twice.
+    let joined = 0;
+    let headBytes = 0;
+    while (joined < out.length && headBytes <= MAX_CGI_HEAD + 1024) headBytes += out[joined++]!.length;
+    const cgi = parseCgiOutput(concatBytes(out.slice(0, joined), headBytes));
     if (typeof cgi === 'string') {
       throw new WasmkubeError(
         'GUEST_RESPONSE',
@@ -138,7 +142,12 @@ export class WagiEngine implements Engine {
         },
       );
     }
-    return { status: cgi.status, headers: cgi.headers, body: BodyWriter.of(cgi.body) };
+    const body = new BodyWriter();
+    body.write(cgi.body);
+    for (let i = joined; i < out.length; i++) body.write(out[i]!);
+    out.length = 0;
+    body.end();
+    return { status: cgi.status, headers: cgi.headers, body };
   }
 
   /** A new instance for `io`; a snapshot of its first state is taken when it is small enough. */
