@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { isWasmkubeError } from '../../src/errors.ts';
 import type { BodyReader } from '../../src/host/body.ts';
 import type { GuestRequest } from '../../src/host/engine.ts';
 import { cgiEnvironment, parseCgiOutput } from '../../src/host/wagi/cgi.ts';
@@ -101,7 +102,14 @@ test('the CGI environment: no NUL in any entry, unique names, server-set variabl
         remoteAddress: '10.1.2.3',
         routePrefix: r.prefix,
       };
-      const env = cgiEnvironment(req, r.serviceEnv, 7);
+      let env: string[];
+      try {
+        env = cgiEnvironment(req, r.serviceEnv, 7);
+      } catch (err) {
+        // Refusing is fine (the host answers 400 before this for such a path): forging is not.
+        assert.ok(isWasmkubeError(err), String(err));
+        return;
+      }
       const names = new Map<string, string>();
       for (const entry of env) {
         // preview1 passes the environment NUL-joined: a NUL in an entry would start a forged one.
