@@ -84,6 +84,16 @@ export async function fairnessRows(tiny: string, spin: string): Promise<Row[]> {
       await new Promise((r) => setTimeout(r, 500));
       const b = await load({ ...opts, durationS: DURATION_S });
       const { done, deadline } = await mix.stop();
+      // A starved service answers nothing: no percentile to compare, and the row fails.
+      if (a.requests === 0 || b.requests === 0) {
+        return [
+          unmeasured(
+            SPEC,
+            'failed',
+            `no hello responses ${a.requests === 0 ? 'alone' : 'while the loopers ran'}`,
+          ),
+        ];
+      }
       errors += a.errors + b.errors;
       loops += deadline;
       if (done !== deadline) errors += done - deadline;

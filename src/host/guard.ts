@@ -13,7 +13,7 @@ export const FUEL = 20_000;
  * and other services' requests never wait behind a busy guest for long, long enough that a switch
  * (~2 µs) costs nothing measurable.
  */
-export const TIME_SLICE_MS = 5;
+export const TIME_SLICE_MS = 2;
 
 /**
  * How long a guest may run where it cannot yield: inside its allocator while the host lowers a host
@@ -41,18 +41,32 @@ class Unyielding extends WasmkubeError {
 }
 
 interface Waiter {
-  readonly clock: GuestClock;
+  readonly group: RunGroup;
+  /** The suspended guest; undefined for a request waiting its turn to make an instance. */
+  readonly clock: GuestClock | undefined;
   readonly resolve: (fuel: number) => void;
   readonly reject: (reason: unknown) => void;
 }
 
+/**
+ * The guests of one service on this thread. The run queue takes turns between services first, then
+ * between a service's guests, so a flood of one service's guests gets the thread as often as another
+ * service's single guest does (per-service fairness, not per-guest).
+ */
+export class RunGroup {
+  readonly waiting: Waiter[] = [];
+  /** In the ring of groups with waiters. */
+  queued = false;
+}
+
 /*
- * One run queue per thread. Guests that used up the slice wait here in arrival order and are resumed
- * one per event-loop turn (from setImmediate, so the poll phase, where sockets are served, runs between
- * two of them). The slice is the thread's, not a guest's: a new guest arriving while others wait
+ * One run queue per thread. Guests that used up the slice wait in their group in arrival order; one is
+ * resumed per event-loop turn (from setImmediate, so the poll phase, where sockets are served, runs
+ * between two of them). The slice is the thread's, not a guest's: a guest arriving while others wait
  * yields at its first check.
  */
-const waiting: Waiter[] = [];
+const ring: RunGroup[] = [];
+let waitingTotal = 0;
 let sliceEnd = Number.NEGATIVE_INFINITY;
 const sliceMs = TIME_SLICE_MS;
 let scheduled = false;
@@ -63,24 +77,65 @@ function schedule(): void {
   setImmediate(resumeNext);
 }
 
+function enqueue(w: Waiter): void {
+  const g = w.group;
+  g.waiting.push(w);
+  waitingTotal++;
+  if (!g.queued) {
+    g.queued = true;
+    ring.push(g);
+  }
+  schedule();
+}
+
+function remove(w: Waiter): void {
+  const g = w.group;
+  const i = g.waiting.indexOf(w);
+  if (i === -1) return;
+  g.waiting.splice(i, 1);
+  waitingTotal--;
+  if (g.waiting.length === 0 && g.queued) {
+    g.queued = false;
+    ring.splice(ring.indexOf(g), 1);
+  }
+}
+
 function resumeNext(): void {
   scheduled = false;
   const now = performance.now();
   for (;;) {
-    const w = waiting.shift();
-    if (w === undefined) return;
-    w.clock.waiter = undefined;
-    if (w.clock.stopped !== undefined || now > w.clock.deadline) {
-      // Unwinds through the hook's fallback, which throws the reason; that costs no one a slice.
-      w.reject(w.clock.stopped);
-      continue;
+    const g = ring.shift();
+    if (g === undefined) return;
+    const w = g.waiting.shift()!;
+    waitingTotal--;
+    // Its turn taken, the service goes to the back of the ring.
+    if (g.waiting.length > 0) ring.push(g);
+    else g.queued = false;
+    const c = w.clock;
+    if (c !== undefined) {
+      c.waiter = undefined;
+      if (c.stopped !== undefined || now > c.deadline) {
+        // Unwinds through the hook's fallback, which throws the reason; that costs no one a slice.
+        w.reject(c.stopped);
+        continue;
+      }
+      c.unyieldingSince = -1;
     }
     sliceEnd = now + sliceMs;
-    w.clock.unyieldingSince = -1;
     w.resolve(FUEL);
     break;
   }
-  if (waiting.length > 0) schedule();
+  if (waitingTotal > 0) schedule();
+}
+
+/**
+ * Synchronous work for a guest that no fuel check can interrupt (making a component instance, ~5 ms in
+ * jco's glue) waits for its service's turn while other guests wait for theirs, so that a burst of such
+ * requests cannot hold the thread either. Undefined (go now) when nothing waits.
+ */
+export function takeTurn(group: RunGroup): Promise<unknown> | undefined {
+  if (waitingTotal === 0) return undefined;
+  return new Promise((resolve) => enqueue({ group, clock: undefined, resolve, reject: resolve }));
 }
 
 /**
@@ -100,8 +155,11 @@ export class GuestClock {
   /** Its first check since `enter` has not come yet. */
   #fresh = true;
   readonly hook: InterruptHook;
+  /** Whose turn it takes in the run queue: its service's. */
+  readonly group: RunGroup;
 
-  constructor() {
+  constructor(group: RunGroup = new RunGroup()) {
+    this.group = group;
     this.hook = makeYieldingHook(
       () => this.#check(),
       () => this.#fallback(),
@@ -134,8 +192,7 @@ export class GuestClock {
     const w = this.waiter;
     if (w === undefined) return;
     this.waiter = undefined;
-    const i = waiting.indexOf(w);
-    if (i !== -1) waiting.splice(i, 1);
+    remove(w);
   }
 
   #check(): number | Promise<number> {
@@ -145,7 +202,7 @@ export class GuestClock {
     // Outside a request (start functions the glue runs while it instantiates) there is no promising
     // call to suspend to.
     if (now < sliceEnd || this.deadline === Number.POSITIVE_INFINITY) return FUEL;
-    if (this.#fresh && waiting.length === 0) {
+    if (this.#fresh && waitingTotal === 0) {
       // Nothing else wants the thread: a guest that starts now gets a slice of its own.
       this.#fresh = false;
       sliceEnd = now + sliceMs;
@@ -153,10 +210,9 @@ export class GuestClock {
     }
     this.#fresh = false;
     return new Promise<number>((resolve, reject) => {
-      const w = { clock: this, resolve, reject };
+      const w = { group: this.group, clock: this, resolve, reject };
       this.waiter = w;
-      waiting.push(w);
-      schedule();
+      enqueue(w);
     });
   }
 

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { GuestClock } from '../../src/host/guard.ts';
+import { GuestClock, RunGroup } from '../../src/host/guard.ts';
 import { instrumentModule } from '../../src/host/wasm/instrument.ts';
 import { attachInterrupt, promising } from '../../src/host/wasm/interrupt.ts';
 import { wat } from '../wasm/wat.ts';
@@ -22,8 +22,8 @@ const SPIN = instrumentModule(
 ).bytes;
 const spinModule = new WebAssembly.Module(SPIN);
 
-function guest() {
-  const clock = new GuestClock();
+function guest(group?: RunGroup) {
+  const clock = new GuestClock(group);
   const instance = new WebAssembly.Instance(spinModule, {});
   attachInterrupt(instance, clock.hook);
   const n = instance.exports.n as WebAssembly.Global;
@@ -68,6 +68,34 @@ describe('guest time slices', () => {
     assert.ok(bWhenAEnded > 0, 'b ran while a was still spinning');
     assert.ok(isDeadline(await rb));
     assert.ok(b.n.value > bWhenAEnded, 'b kept going after a was stopped');
+  });
+
+  it('services take turns, not guests: three looping guests of one service get the thread as often as one of another', async () => {
+    const flood = new RunGroup();
+    const floods = [guest(flood), guest(flood), guest(flood)];
+    const other = guest(new RunGroup());
+    for (const g of floods) g.clock.enter(performance.now() + 20_000, 20_000);
+    other.clock.enter(performance.now() + 300, 300);
+    const running = floods.map((g) => g.spin().catch((err: unknown) => err));
+    // One guest runs per event-loop turn: an observer that runs once a turn sees whose count moved.
+    const turns = { flood: 0, other: 0 };
+    let last = [...floods, other].map((g) => g.n.value);
+    let observing = true;
+    const observe = () => {
+      const now = [...floods, other].map((g) => g.n.value);
+      if (now[3] !== last[3]) turns.other++;
+      if (now.slice(0, 3).some((v, i) => v !== last[i])) turns.flood++;
+      last = now;
+      if (observing) setImmediate(observe);
+    };
+    setImmediate(observe);
+    await assert.rejects(other.count(2 ** 31 - 1), isDeadline);
+    observing = false;
+    for (const g of floods) g.clock.stop(new Error('done'));
+    await Promise.all(running);
+    assert.ok(turns.other >= 10, `the other guest had ${turns.other} turns`);
+    // Turns per guest would give the flood three for each of the other's.
+    assert.ok(turns.flood <= turns.other + 2, JSON.stringify(turns));
   });
 
   it('stop() ends a guest waiting for its turn with the reason given', async () => {

@@ -26,6 +26,7 @@ services:
   spin: { source: ${spin}, routes: ["/spin/...", "/ok"], isolation: reuse, limits: { timeout: 5s } }
   fresh: { source: ${spin}, routes: ["/spinfresh/..."], isolation: fresh, limits: { timeout: 5s } }
   wagi: { source: ${wagi}, routes: ["/wagi/..."], limits: { timeout: 5s } }
+  wagilong: { source: ${wagi}, routes: ["/wagilong/..."], limits: { timeout: 10m } }
   capped: { source: ${spin}, routes: ["/spincap/..."], limits: { timeout: 2s, concurrency: 2 } }
   hello: { source: ${hello}, routes: ["/hello"] }
 `);
@@ -110,5 +111,23 @@ describe('preemption', () => {
     assert.equal(busy.headers.get('retry-after'), '1');
     await Promise.all(loops);
     assert.deepEqual(order, ['third 503 SERVICE_BUSY', 'looper 504', 'looper 504']);
+  });
+
+  test('clients that go away stop their guests, even those waiting their turn', async () => {
+    const gone = new AbortController();
+    const loops = Array.from({ length: 10 }, () =>
+      fetch(`${up.url}/wagilong/loop`, { signal: gone.signal }).catch((e: Error) => e.name),
+    );
+    await untilInFlight('wagilong', 10);
+    gone.abort();
+    assert.deepEqual(await Promise.all(loops), Array(10).fill('AbortError'));
+    // A WAGI service holds wasm memory only while its guests run: none is left running, long before
+    // their ten-minute deadline (guests left running would outlast the test's timeout).
+    while (metric(await scrape(), 'wasmkube_wasm_memory_bytes', { service: 'wagilong' }) > 0) await sleep(20);
+  });
+
+  test('stopping preempted guests logged no host error and no unhandled rejection', () => {
+    const bugs = up.logs.filter((l) => l.level === 'error' || /unhandled|host error/.test(String(l.msg)));
+    assert.deepEqual(bugs, []);
   });
 });

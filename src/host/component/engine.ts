@@ -8,7 +8,7 @@ import type { ServiceBindings } from '../bindings.ts';
 import type { BodyReader } from '../body.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { GuestClock } from '../guard.ts';
+import { GuestClock, RunGroup, takeTurn } from '../guard.ts';
 import { BudgetedLog, LogBudget } from '../log-budget.ts';
 import { type MemoryPool, POOLED_MEMORY } from '../wagi/memory-pool.ts';
 import { attachInterrupt } from '../wasm/interrupt.ts';
@@ -73,6 +73,8 @@ export class ComponentEngine implements Engine {
   readonly #reuse: boolean;
   readonly #idle: LiveInstance[] = [];
   readonly #busy = new Set<LiveInstance>();
+  /** This service's turn in the thread's run queue (guard.ts). */
+  readonly #group = new RunGroup();
 
   constructor(opts: ComponentEngineOptions) {
     this.#opts = opts;
@@ -96,7 +98,7 @@ export class ComponentEngine implements Engine {
       requestId: undefined,
     };
     // Each instance has its own deadline, so a guest resumed after a wait is held to its own request's.
-    const clock = new GuestClock();
+    const clock = new GuestClock(this.#group);
     // stdout and stderr share one budget per request (log-budget.ts).
     const budget = new LogBudget();
     const log = (stream: 'stdout' | 'stderr') => {
@@ -196,7 +198,12 @@ export class ComponentEngine implements Engine {
     // next one is made now, off this request's path (the guide's "pre-warm instances").
     const ready = this.#idle.pop();
     if (!this.#reuse) this.#prewarm();
-    const live = ready ?? (await this.#instantiate());
+    let live = ready;
+    if (live === undefined) {
+      // Instantiating cannot be preempted: while guests wait for the thread, it waits its turn too.
+      await takeTurn(this.#group);
+      live = await this.#instantiate();
+    }
     const cancel = ctx.signal;
     if (cancel.aborted) {
       // The deadline passed (or the client left) while a cold instance was made: keep it for later.

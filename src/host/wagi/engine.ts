@@ -8,7 +8,7 @@ import { BodyWriter, concatBytes } from '../body.ts';
 import { InstanceSnapshot } from '../component/snapshot.ts';
 import type { Engine, EngineContext, EngineEvents, GuestRequest, GuestResponse } from '../engine.ts';
 import { guestFailure, nearMemoryCap } from '../failure.ts';
-import { GuestClock } from '../guard.ts';
+import { GuestClock, RunGroup } from '../guard.ts';
 import { BudgetedLog, LogBudget } from '../log-budget.ts';
 import { attachInterrupt, promising } from '../wasm/interrupt.ts';
 import { cgiEnvironment, MAX_CGI_HEAD, parseCgiOutput } from './cgi.ts';
@@ -42,6 +42,8 @@ export class WagiEngine implements Engine {
   /** The module exports its state (see instrument.ts `exportState`): instances can be reset and reused. */
   readonly #snapshots: boolean;
   readonly #resident: Resident[] = [];
+  /** This service's turn in the thread's run queue (guard.ts). */
+  readonly #group = new RunGroup();
   #liveMemory = 0;
   /** What the host gives this service beyond the request (see bindings.ts). */
   readonly bindings: ServiceBindings;
@@ -169,7 +171,7 @@ export class WagiEngine implements Engine {
       });
     }
     wasi.bind(memory);
-    const clock = new GuestClock();
+    const clock = new GuestClock(this.#group);
     attachInterrupt(instance, clock.hook);
     const snapshot = this.#snapshots ? InstanceSnapshot.take([instance], [memory]) : undefined;
     const start = promising(instance.exports._start as () => void);
