@@ -349,17 +349,18 @@ export class HostApp {
       // against the service's concurrency, and the deadline bounds its sending as it bounds a stream.
       const held = res.body.ended ? res.body.bytesWritten : 0;
       slot.pendingBytes += held;
-      cancel.onAbort(() =>
-        // The guest was done in time; the client was not: not the guest's failure, not counted as one.
-        res.body.fail(
-          res.body.ended
-            ? new WasmkubeError(
-                'CLIENT_CLOSED',
-                `the client did not take the response within the ${limits.timeoutMs} ms deadline`,
-              )
-            : asError(cancel.reason),
-        ),
-      );
+      cancel.onAbort(() => {
+        if (!res.body.ended) res.body.fail(asError(cancel.reason));
+        else {
+          // The guest was done in time, the client was not: not the guest's failure, not counted as one.
+          res.body.cutOff(
+            new WasmkubeError(
+              'CLIENT_CLOSED',
+              `the client did not take the response within the ${limits.timeoutMs} ms deadline`,
+            ),
+          );
+        }
+      });
       res.body.whenDelivered().then(() => {
         slot.pendingBytes -= held;
         finish();

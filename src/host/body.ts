@@ -238,14 +238,7 @@ export class BodyWriter {
   }
 
   fail(err: Error): void {
-    if (this.#error || this.#delivered) return;
-    if (this.#ended) {
-      // Ended but not yet with the client (a slow reader past the deadline): the send is cut off.
-      if (this.#sink === null) return;
-      this.#error = err;
-      this.#sink.fail(err);
-      return;
-    }
+    if (this.#ended || this.#error) return;
     this.#error = err;
     this.#sink?.fail(err);
     for (const w of this.#endWaiters.splice(0)) w();
@@ -255,6 +248,13 @@ export class BodyWriter {
   whenDone(): Promise<void> {
     if (this.#ended || this.#error) return Promise.resolve();
     return new Promise((r) => this.#endWaiters.push(r));
+  }
+
+  /** Ended but not yet with the client (a slow reader past the deadline): the sending is cut off. */
+  cutOff(err: Error): void {
+    if (!this.#ended || this.#error || this.#delivered || this.#sink === null) return;
+    this.#error = err;
+    this.#sink.fail(err);
   }
 
   /** The adapter has handed the whole body to the kernel, or the client is gone: nothing is held now. */

@@ -94,6 +94,11 @@ describe('request head limits', () => {
       'GARBAGE\r\n\r\n',
       'GET /hello HTTP/9.9\r\n\r\n',
       `GET /he\u0000llo HTTP/1.1\r\n${HEAD}\r\n`,
+      `POST /cgi/echo HTTP/1.1\r\n${HEAD}content-length: abc\r\n\r\n`,
+      `POST /cgi/echo HTTP/1.1\r\n${HEAD}content-length: 1\r\ncontent-length: 2\r\n\r\nab`,
+      // Request smuggling: both framings at once.
+      `POST /cgi/echo HTTP/1.1\r\n${HEAD}content-length: 3\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n`,
+      `GET /hello HTTP/1.1\r\n${HEAD}x-bad: a\u0000b\r\n\r\n`,
     ])
       assert.equal((await rawRequest(up.url, line)).status, 400, JSON.stringify(line));
     assert.equal((await fetch(`${up.url}/health`)).status, 200);
@@ -139,6 +144,7 @@ describe('max connections per worker', () => {
     extra.socket.write(`GET /health HTTP/1.1\r\n${HEAD}\r\n`);
     await extra.closed;
     assert.equal(extra.received(), '');
+    await few.waitForLog((l) => String(l.msg).startsWith('connection limit reached'));
     // The probe's keep-alive connection is one of the four and goes on being served.
     const before = probe.received().length;
     probe.socket.write(`GET /health HTTP/1.1\r\n${HEAD}\r\n`);

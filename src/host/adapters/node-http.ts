@@ -67,6 +67,20 @@ export class NodeHttpServer {
     // Beyond it Node closes a new connection as soon as it is accepted: it costs a descriptor for
     // microseconds, and the connections already open (a probe's keep-alive one) go on being served.
     this.server.maxConnections = limits.maxConnections;
+    let dropped = 0;
+    let warnedAt = Number.NEGATIVE_INFINITY;
+    this.server.on('drop', () => {
+      dropped++;
+      // At most one line per 10 s: a flood of refused connections must not become a flood of logs.
+      const now = performance.now();
+      if (now - warnedAt < 10_000) return;
+      warnedAt = now;
+      logger.warn(
+        { maxConnections: limits.maxConnections, dropped },
+        'connection limit reached: new connections are closed (host.http.maxConnections)',
+      );
+      dropped = 0;
+    });
     this.server.on('connection', (socket: Socket) => {
       // A connection that never sends a byte is closed without a word (nothing to answer yet).
       const timer = setTimeout(() => {
