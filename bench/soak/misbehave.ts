@@ -19,7 +19,10 @@ export interface MisbehaveOptions {
 }
 
 export interface MisbehaveStats {
-  /** Connections the host closed (or refused) per kind: what its timeouts and limits did to them. */
+  /**
+   * Connections the host closed (or refused) per kind: what its timeouts and limits did to them. A
+   * non-reader cannot see it (it never reads the FIN): it gives up after 10 s and opens another.
+   */
   closedByHost: Record<string, number>;
   opened: Record<string, number>;
   /** Statuses the looping guest's requests got (a deadline or overload status is expected). */
@@ -47,17 +50,34 @@ export function startMisbehaving(opts: MisbehaveOptions): Misbehaving {
 
   // A client that holds a connection its own way; when the host closes it, another one opens after a
   // pause (so a host that refuses at once is not hammered in a tight loop).
-  const hold = (kind: 'slowHeaders' | 'idle' | 'nonReader', setup: (s: net.Socket) => void) => {
+  const hold = (
+    kind: 'slowHeaders' | 'idle' | 'nonReader',
+    setup: (s: net.Socket) => void,
+    lifetimeMs?: number,
+  ) => {
     const open = () => {
       if (stopping) return;
       stats.opened[kind]!++;
       const s = net.connect({ host, port });
       sockets.add(s);
       s.on('error', () => {});
+      let gaveUp = false;
+      if (lifetimeMs !== undefined) {
+        const t = setTimeout(() => {
+          timers.delete(t);
+          gaveUp = true;
+          s.destroy();
+        }, lifetimeMs);
+        timers.add(t);
+        s.once('close', () => {
+          clearTimeout(t);
+          timers.delete(t);
+        });
+      }
       s.once('close', () => {
         sockets.delete(s);
         if (stopping) return;
-        stats.closedByHost[kind]!++;
+        if (!gaveUp) stats.closedByHost[kind]!++;
         const t = setTimeout(() => {
           timers.delete(t);
           open();
@@ -81,17 +101,22 @@ export function startMisbehaving(opts: MisbehaveOptions): Misbehaving {
   }
   for (let i = 0; i < opts.idle; i++) hold('idle', () => {});
   for (let i = 0; i < opts.nonReaders; i++) {
-    hold('nonReader', (s) => {
-      const size = 1 << 20;
-      // Pipelined POSTs whose echoes are never read: the host's send buffer fills, then it must wait.
-      s.pause();
-      for (let k = 0; k < 4; k++) {
-        s.write(
-          `POST ${opts.echoPath} HTTP/1.1\r\nHost: ${host}\r\ncontent-type: application/octet-stream\r\ncontent-length: ${size}\r\n\r\n`,
-        );
-        s.write(Buffer.alloc(size, 'n'));
-      }
-    });
+    hold(
+      'nonReader',
+      (s) => {
+        const size = 1 << 20;
+        // Pipelined POSTs whose echoes are never read: the host's send buffer fills, then it must wait.
+        s.pause();
+        for (let k = 0; k < 4; k++) {
+          s.write(
+            `POST ${opts.echoPath} HTTP/1.1\r\nHost: ${host}\r\ncontent-type: application/octet-stream\r\ncontent-length: ${size}\r\n\r\n`,
+          );
+          s.write(Buffer.alloc(size, 'n'));
+        }
+        // A paused socket never sees the host's FIN: it gives up after a while and a new one comes.
+      },
+      10_000,
+    );
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: Math.max(1, opts.loopers) });
   for (let i = 0; i < opts.loopers; i++) {
