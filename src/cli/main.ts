@@ -25,6 +25,10 @@ program
   .option('--workers <n>', "serving threads: a number or 'auto' (one per CPU)")
   .option('--service <name...>', 'serve only these services of the app')
   .option('--keep-going', 'serve the services that load even if others fail')
+  .option(
+    '--reuse-port',
+    'share the port with another wasmkube process (SO_REUSEPORT), for a rolling restart on one machine',
+  )
   .option('--build', 'rebuild every service with a build command before serving')
   .option(
     '--isolation <mode>',

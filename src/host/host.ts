@@ -18,6 +18,12 @@ export interface HostOptions {
   readonly workers?: number | 'auto';
   /** @default false */
   readonly keepGoing?: boolean;
+  /**
+   * Share the port with another process that also sets it (SO_REUSEPORT): a new host starts on the port
+   * of the one it replaces, which then drains. Off, the port must be free.
+   * @default false
+   */
+  readonly reusePort?: boolean;
   readonly log?: LoggerOptions;
 }
 
@@ -50,7 +56,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
   const base: Omit<ServeConfig, 'port' | 'thread' | 'defaultMetrics'> = {
     manifest: m,
     host: listen.host,
-    reusePort: workers > 1,
+    reusePort: workers > 1 || opts.reusePort === true,
     keepGoing: opts.keepGoing ?? false,
     log: opts.log ?? {},
   };
@@ -97,7 +103,7 @@ export async function startHost(opts: HostOptions): Promise<RunningHost> {
     };
     // SO_REUSEPORT would let this app share a port with another process that also set it, and the
     // kernel would split traffic between them: make sure the port is free first.
-    if (listen.port !== 0) await probeFree(listen.host, listen.port);
+    if (listen.port !== 0 && opts.reusePort !== true) await probeFree(listen.host, listen.port);
     // The first thread binds (port 0 picks one); the others join the port it got.
     const firstConfig: ServeConfig = { ...base, port: listen.port, thread: 0, defaultMetrics: true };
     const first = await spawnThread(firstConfig, render, respawn(0, firstConfig));

@@ -162,6 +162,7 @@ export async function startServing(
     },
     async drain(drainDelayMs, gracePeriodMs) {
       liveApp.startDraining();
+      server.closeAfterResponses();
       // Endpoints take a while to drop this pod: keep accepting until they have.
       await sleep(drainDelayMs);
       // Every connection closes after its current response; done when the last one has closed, which

@@ -7,15 +7,9 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { WasmkubeError } from '../errors.ts';
 import { canonicalJson, verifyDigest } from './digest.ts';
+import { parseImageIndex, parseImageManifest } from './manifest-json.ts';
 import { deterministicTar, type LayerFile, readTar } from './tar-gzip.ts';
-import {
-  type Blob,
-  type Descriptor,
-  type Image,
-  type ImageIndex,
-  type ImageManifest,
-  MEDIA,
-} from './types.ts';
+import { type Blob, type Descriptor, type Image, type ImageIndex, MEDIA } from './types.ts';
 
 export const REF_NAME = 'org.opencontainers.image.ref.name';
 
@@ -77,11 +71,11 @@ export async function readLayout(path: string): Promise<NamedImage[]> {
     return { descriptor: d, data };
   };
   try {
-    const index = JSON.parse(Buffer.from(await read('index.json')).toString('utf8')) as ImageIndex;
+    const index = parseImageIndex(await read('index.json'), `${path} index.json`);
     const out: NamedImage[] = [];
     for (const d of index.manifests) {
       const manifest = await blob(d);
-      const m = JSON.parse(Buffer.from(manifest.data).toString('utf8')) as ImageManifest;
+      const m = parseImageManifest(manifest.data, `${path} manifest ${d.digest}`, d.mediaType);
       out.push({
         name: d.annotations?.[REF_NAME] ?? d.digest,
         image: { manifest, config: await blob(m.config), layers: await Promise.all(m.layers.map(blob)) },

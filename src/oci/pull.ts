@@ -2,16 +2,10 @@
 // and fetches config and layers, every blob verified against its digest.
 
 import { WasmkubeError } from '../errors.ts';
+import { parseImageIndex, parseImageManifest } from './manifest-json.ts';
 import { formatReference, parseReference, type Reference, referenceTarget } from './reference.ts';
 import { RegistryClient, type RegistryClientOptions } from './registry-client.ts';
-import {
-  type Blob,
-  type Image,
-  type ImageIndex,
-  type ImageManifest,
-  isIndexMediaType,
-  type Platform,
-} from './types.ts';
+import { type Blob, type Image, type ImageManifest, isIndexMediaType, type Platform } from './types.ts';
 
 export interface PullOptions extends RegistryClientOptions {
   /** Which manifest to take from an index, `os/arch[/variant]`. @default 'linux/amd64' */
@@ -45,7 +39,7 @@ export async function pullManifest(
 ): Promise<{ digest: string; manifest: Blob }> {
   let got = await client.getManifest(ref.repository, referenceTarget(ref));
   if (isIndexMediaType(got.mediaType)) {
-    const index = JSON.parse(Buffer.from(got.data).toString('utf8')) as ImageIndex;
+    const index = parseImageIndex(got.data, `${formatReference(ref)} index`, got.mediaType);
     const match = index.manifests.find(
       (m) =>
         m.platform?.os === platform.os &&
@@ -77,12 +71,7 @@ export async function pullImage(reference: string, opts: PullOptions = {}): Prom
   const ref = parseReference(reference);
   const client = new RegistryClient(ref.registry, opts);
   const { digest, manifest } = await pullManifest(client, ref, parsePlatform(opts.platform ?? 'linux/amd64'));
-  const m = JSON.parse(Buffer.from(manifest.data).toString('utf8')) as ImageManifest;
-  if (!m.config || !Array.isArray(m.layers)) {
-    throw new WasmkubeError('OCI_UNSUPPORTED', `${formatReference(ref)} is not an image manifest`, {
-      fix: 'give the reference of an image or a Wasm artifact',
-    });
-  }
+  const m = parseImageManifest(manifest.data, formatReference(ref), manifest.descriptor.mediaType);
   const get = async (d: ImageManifest['config']): Promise<Blob> => {
     opts.onBlob?.(d.digest, d.size);
     const data = await client.getBlob(ref.repository, d.digest);

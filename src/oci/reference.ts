@@ -48,6 +48,8 @@ export function parseReference(input: string): Reference {
     registry = first === 'docker.io' || first === 'index.docker.io' ? registry : first;
     parts.shift();
     if (!HOST.test(first)) throw bad(`'${first}' is not a registry host`);
+    // docker.io/nginx is Docker Hub's library/nginx, as with no registry at all.
+    if (registry === 'registry-1.docker.io' && parts.length === 1) parts.unshift('library');
   } else if (parts.length === 1) parts.unshift('library');
   for (const p of parts) {
     if (!REPO_COMPONENT.test(p))

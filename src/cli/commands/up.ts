@@ -19,6 +19,8 @@ export interface UpFlags {
   readonly listen?: string;
   readonly workers?: string;
   readonly keepGoing?: boolean;
+  /** Share the port with another wasmkube process (a rolling restart on one machine). */
+  readonly reusePort?: boolean;
   readonly build?: boolean;
   readonly drainDelay?: string;
   readonly gracePeriod?: string;
@@ -128,6 +130,7 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     listen,
     workers,
     keepGoing: flags.keepGoing,
+    reusePort: flags.reusePort,
     log: { format, level },
   });
   const routes = manifest.services

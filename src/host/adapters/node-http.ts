@@ -39,6 +39,7 @@ export class NodeHttpServer {
   readonly #app: HostApp;
   readonly #logger: Logger;
   #closing = false;
+  #closeAfterResponse = false;
   #active = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #nextId = requestIds();
@@ -106,6 +107,15 @@ export class NodeHttpServer {
         resolve(this.server.address() as AddressInfo);
       });
     });
+  }
+
+  /**
+   * A drain has begun but the listener still accepts: every response from now on carries
+   * `connection: close`, so busy keep-alive connections end cleanly after their next response instead
+   * of being closed idle at the end of the drain delay, where a client may be sending on them.
+   */
+  closeAfterResponses(): void {
+    this.#closeAfterResponse = true;
   }
 
   /** Responses not yet handed to the kernel in full. */
@@ -222,7 +232,7 @@ export class NodeHttpServer {
       headers.push('connection', 'close');
       lingerOnClose(req.socket);
       res.once('finish', () => linger(req));
-    } else if (this.#closing) headers.push('connection', 'close');
+    } else if (this.#closing || this.#closeAfterResponse) headers.push('connection', 'close');
     const body = out.body;
     // Until the client has the bytes (or is gone), the response holds its service's slot (app.ts).
     res.once('finish', () => body.delivered());
@@ -380,6 +390,9 @@ function lingerOnClose(socket: Socket): void {
 }
 
 function linger(req: IncomingMessage): void {
+  // The body ended while the response was being written: nothing to drop, and no 'end' would come to
+  // clear the timer below, which would then reset this keep-alive connection under a later request.
+  if (req.complete) return;
   let dropped = 0;
   const stop = () => req.socket.destroy();
   const timer = setTimeout(stop, LINGER_MS).unref();

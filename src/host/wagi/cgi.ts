@@ -97,6 +97,17 @@ export interface CgiResponse {
   body: Uint8Array;
 }
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+
+/** RFC 9110 5.5: a field value is visible characters, obs-text, spaces and tabs. */
+export function hasControlChar(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if ((c < 0x20 && c !== 9) || c === 0x7f) return true;
+  }
+  return false;
+}
+
 /**
  * Largest CGI header block relayed, as the host writes it (`name: value` CRLF per header). Node's client
  * (and most others) accept 16 KiB of response head; the host's own headers and status line take the rest.
@@ -138,6 +149,9 @@ export function parseCgiOutput(out: Uint8Array): CgiResponse | string {
     if (colon <= 0) return `header line ${JSON.stringify(line.slice(0, 80))} has no name`;
     const name = line.slice(0, colon).trim().toLowerCase();
     const value = line.slice(colon + 1).trim();
+    // What Node would refuse to send (and answer with an error of its own) is refused here, by name.
+    if (!TOKEN.test(name)) return `header name ${JSON.stringify(name.slice(0, 80))} is not an HTTP token`;
+    if (hasControlChar(value)) return `header ${name} has a control character in its value`;
     if (name === 'status') {
       status = Number.parseInt(value, 10);
       if (!(status >= 200 && status <= 599)) return `Status: ${value} is not a status from 200 to 599`;

@@ -103,7 +103,18 @@ interface Counts {
 
 function vecCount(bytes: Uint8Array, s: Section | undefined, what: string): number {
   if (s === undefined) return 0;
-  return new Reader(bytes, s.payloadStart, s.end, `${what} section`).u32();
+  const r = new Reader(bytes, s.payloadStart, s.end, `${what} section`);
+  const count = r.u32();
+  // Every entry takes at least a byte: a larger count is a lie that would size what is built from it
+  // (one state export per global: a 20-byte module asked for 45 million and took the heap down).
+  if (count > s.end - r.pos) {
+    throw new WasmkubeError(
+      'WASM_INVALID',
+      `the ${what} section claims ${count} entries in ${s.end - r.pos} bytes`,
+      { fix: 'the file is corrupt: rebuild it' },
+    );
+  }
+  return count;
 }
 
 /** A section payload made of the original vector plus `extra` appended entries. */
