@@ -2,10 +2,10 @@
 // what the host itself costs per request (node:http excluded). `node bench/inproc.ts FILE.wasm [N]`.
 
 import { resolve } from 'node:path';
-import { HostApp } from '../src/host/app.ts';
-import { loadEngine } from '../src/host/load.ts';
-import { createLogger } from '../src/host/logger.ts';
-import { createMetrics } from '../src/host/metrics.ts';
+import { HostApp } from '../src/host/core/app.ts';
+import { loadEngine } from '../src/host/engines/load.ts';
+import { createLogger } from '../src/host/observability/logger.ts';
+import { createMetrics } from '../src/host/observability/metrics.ts';
 import { appManifestForSingleModule } from '../src/manifest/index.ts';
 
 const file = resolve(process.argv[2]!);

@@ -108,7 +108,7 @@ function quietly(fn) {
   }
 }
 
-/** wasmkube's cache folder, as src/host/cache-dir.ts has it. */
+/** wasmkube's cache folder, as src/host/engines/cache-dir.ts has it. */
 function cacheDir() {
   return (
     process.env.WASMKUBE_CACHE_DIR ??

@@ -1,5 +1,5 @@
 // Runs the prebuilt wasm32-wasip1 tests of WebAssembly/wasi-testsuite through the WAGI host's preview1
-// (src/host/wagi/preview1.ts) and prints pass/fail counts. Usage:
+// (src/host/engines/wagi/preview1.ts) and prints pass/fail counts. Usage:
 //   WASI_TESTSUITE_DIR=/path/to/wasi-testsuite/tests node scripts/wasi-testsuite.ts [--verbose] [FILTER]
 // Each test's `root` directory is copied to a temp dir first and preopened as `/`, as the suite's
 // wasmtime adapter does; each test runs in a child process, killed after 20 s.
@@ -20,7 +20,7 @@ interface TestConfig {
 
 async function runOne(wasm: string, configPath: string): Promise<void> {
   const { openHostDir } = await import('../src/host/files/grant.ts');
-  const { createPreview1, ProcExit } = await import('../src/host/wagi/preview1.ts');
+  const { createPreview1, ProcExit } = await import('../src/host/engines/wagi/preview1.ts');
   const config: TestConfig = existsSync(configPath) ? JSON.parse(readFileSync(configPath, 'utf8')) : {};
   let tmp: string | undefined;
   const preopens = [];

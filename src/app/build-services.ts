@@ -216,9 +216,9 @@ async function buildOne(s: ServiceSpec, opts: BuildServicesOptions): Promise<Bui
 /** Fills the host's transpile cache now, so the first `up` after a build does not run jco. */
 async function transpileIfComponent(path: string): Promise<void> {
   const bytes = new Uint8Array(await readFile(path));
-  const { detectWasmKind } = await import('../host/wasm/kind.ts');
+  const { detectWasmKind } = await import('../host/engines/wasm/kind.ts');
   if (detectWasmKind(bytes).kind !== 'component') return;
-  const { transpileComponent } = await import('../host/component/transpile.ts');
+  const { transpileComponent } = await import('../host/engines/component/transpile.ts');
   await transpileComponent(bytes, path);
 }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WasmkubeError } from '../errors.ts';
-import { cacheDir } from '../host/cache-dir.ts';
+import { cacheDir } from '../host/engines/cache-dir.ts';
 import type { Toolchain } from '../manifest/types.ts';
 import { assemblyScriptVersion } from './assemblyscript.ts';
 import { cachedBuild } from './cache.ts';

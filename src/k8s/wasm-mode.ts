@@ -3,7 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { WasmkubeError } from '../errors.ts';
-import { detectWasmKind, isWagiCommand } from '../host/wasm/index.ts';
+import { detectWasmKind, isWagiCommand } from '../host/engines/wasm/index.ts';
 import type { AppManifest, KubernetesSpec } from '../manifest/index.ts';
 
 /** Each service's mode in the base and in every environment, with the manifest path of the field. */

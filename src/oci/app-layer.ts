@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { isMap, parseDocument } from 'yaml';
 import { WasmkubeError } from '../errors.ts';
-import { transpileComponent } from '../host/component/transpile.ts';
+import { transpileComponent } from '../host/engines/component/transpile.ts';
 import type { LoadedManifest } from '../manifest/index.ts';
 import { serviceFilesForLayer } from './app-files.ts';
 import type { LayerFile } from './tar-gzip.ts';

@@ -15,7 +15,12 @@ export const WASMKUBE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HOST_DIR = 'opt/wasmkube';
 
 /** What the image runs: its entrypoint, and the entry files the import graph starts from. */
-const ENTRIES = ['bin/wasmkube.js', 'src/cli/main.ts', 'src/cli/commands/up.ts', 'src/host/worker.ts'];
+const ENTRIES = [
+  'bin/wasmkube.js',
+  'src/cli/main.ts',
+  'src/cli/commands/up.ts',
+  'src/host/supervisor/worker.ts',
+];
 
 const IMPORT_RES = [
   /(?:^|[\s;}])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]/g,

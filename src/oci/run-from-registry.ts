@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, normalize } from 'node:path';
 import { WasmkubeError } from '../errors.ts';
-import { cacheDir } from '../host/cache-dir.ts';
+import { cacheDir } from '../host/engines/cache-dir.ts';
 import type { AppManifest } from '../manifest/index.ts';
 import { APP_DIR } from './app-layer.ts';
 import { LAYER_ANNOTATION } from './container-image.ts';

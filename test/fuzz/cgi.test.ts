@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isWasmkubeError } from '../../src/errors.ts';
-import type { BodyReader } from '../../src/host/body.ts';
-import type { GuestRequest } from '../../src/host/engine.ts';
-import { cgiEnvironment, parseCgiOutput } from '../../src/host/wagi/cgi.ts';
+import type { BodyReader } from '../../src/host/core/body.ts';
+import type { GuestRequest } from '../../src/host/core/engine.ts';
+import { cgiEnvironment, parseCgiOutput } from '../../src/host/engines/wagi/cgi.ts';
 import { params } from './config.ts';
 
 const TCHAR = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz";

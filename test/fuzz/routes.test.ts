@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { Router } from '../../src/host/router.ts';
+import { Router } from '../../src/host/core/router.ts';
 import { parseRoute, RESERVED_PATHS, type Route, routeMatches } from '../../src/manifest/index.ts';
 import { params } from './config.ts';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { detectWasmKind, instrumentModule } from '../../src/host/wasm/index.ts';
+import { detectWasmKind, instrumentModule } from '../../src/host/engines/wasm/index.ts';
 import { wat } from '../wasm/wat.ts';
 import { params } from './config.ts';
 

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCgiOutput } from '../../src/host/wagi/cgi.ts';
+import { parseCgiOutput } from '../../src/host/engines/wagi/cgi.ts';
 
 const parse = (text: string) => parseCgiOutput(Buffer.from(text, 'latin1'));
 

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { GuestRequest } from '../../src/host/engine.ts';
-import { cgiEnvironment, MAX_CGI_HEAD, parseCgiOutput } from '../../src/host/wagi/cgi.ts';
+import type { GuestRequest } from '../../src/host/core/engine.ts';
+import { cgiEnvironment, MAX_CGI_HEAD, parseCgiOutput } from '../../src/host/engines/wagi/cgi.ts';
 
 const SERVER_SET = [
   'REMOTE_ADDR',

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { autoWorkers, cpusFromCfs, cpusFromCpuMax } from '../../src/host/cpus.ts';
+import { autoWorkers, cpusFromCfs, cpusFromCpuMax } from '../../src/host/supervisor/cpus.ts';
 
 describe('workers: auto', () => {
   test('reads cgroup v2 cpu.max and v1 CFS quotas', () => {

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { GuestClock, RunGroup } from '../../src/host/guard.ts';
-import { instrumentModule } from '../../src/host/wasm/instrument.ts';
-import { attachInterrupt, promising } from '../../src/host/wasm/interrupt.ts';
+import { GuestClock, RunGroup } from '../../src/host/engines/guard.ts';
+import { instrumentModule } from '../../src/host/engines/wasm/instrument.ts';
+import { attachInterrupt, promising } from '../../src/host/engines/wasm/interrupt.ts';
 import { wat } from '../wasm/wat.ts';
 
 const SPIN = instrumentModule(

@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { parseRequestTarget } from '../../src/host/request-target.ts';
-import { cgiEnvironment, MAX_CGI_HEAD, parseCgiOutput } from '../../src/host/wagi/cgi.ts';
+import { parseRequestTarget } from '../../src/host/core/request-target.ts';
+import { cgiEnvironment, MAX_CGI_HEAD, parseCgiOutput } from '../../src/host/engines/wagi/cgi.ts';
 import { guestPath } from '../helpers/guests.ts';
 import { appDir, startUp, type UpProcess } from '../helpers/host.ts';
 import { connect, rawRequest } from '../helpers/raw-http.ts';

@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMetrics } from '../../src/host/metrics.ts';
-import { threadMetrics } from '../../src/host/thread-metrics.ts';
+import { createMetrics } from '../../src/host/observability/metrics.ts';
+import { threadMetrics } from '../../src/host/supervisor/thread-metrics.ts';
 import { metric, parseProm } from '../helpers/prom.ts';
 
 function thread(requests: number) {

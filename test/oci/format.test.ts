@@ -227,7 +227,7 @@ describe('OCI image layout', () => {
 describe('host layer', () => {
   test('holds what `up` imports at run time, not the Kubernetes client, build toolchains or binaryen', () => {
     const { sources, packages } = hostImportGraph();
-    assert.ok(sources.includes('src/host/worker.ts'));
+    assert.ok(sources.includes('src/host/supervisor/worker.ts'));
     assert.ok(sources.includes('src/cli/commands/up.ts'));
     assert.ok(!sources.some((s) => s.startsWith('src/build/')), 'no guest build toolchain');
     for (const p of ['pino', 'yaml', 'zod', 'commander', 'jco-transpile-lean'])

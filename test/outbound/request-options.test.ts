@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
-import { httpImports } from '../../src/host/component/http.ts';
-import type { WaitScope } from '../../src/host/component/io.ts';
+import { httpImports } from '../../src/host/engines/component/http.ts';
+import type { WaitScope } from '../../src/host/engines/component/io.ts';
 import { OutboundStats } from '../../src/host/outbound/metrics.ts';
 import { createOutbound } from '../../src/host/outbound/outbound.ts';
 import { IdTracer } from '../../src/host/tracing/tracer.ts';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { instrumentModule } from '../../src/host/wasm/instrument.ts';
-import { attachInterrupt, makeInterruptHook } from '../../src/host/wasm/interrupt.ts';
+import { instrumentModule } from '../../src/host/engines/wasm/instrument.ts';
+import { attachInterrupt, makeInterruptHook } from '../../src/host/engines/wasm/interrupt.ts';
 import { body, instantiate, moduleBytes, section, str, uleb, vec, wat } from './wat.ts';
 
 type Fn = (...args: number[]) => number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MemoryPool, POOLED_MEMORY } from '../../src/host/wagi/memory-pool.ts';
-import { instrumentModule } from '../../src/host/wasm/instrument.ts';
+import { MemoryPool, POOLED_MEMORY } from '../../src/host/engines/wagi/memory-pool.ts';
+import { instrumentModule } from '../../src/host/engines/wasm/instrument.ts';
 import { wat } from './wat.ts';
 
 type Fn = (...args: number[]) => number;

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { customSectionName, readSections } from '../../src/host/wasm/binary.ts';
+import { customSectionName, readSections } from '../../src/host/engines/wasm/binary.ts';
 import {
   FUEL_GLOBAL_EXPORT,
   INTERRUPT_TABLE_EXPORT,
   instrumentModule,
-} from '../../src/host/wasm/instrument.ts';
-import { attachInterrupt, makeInterruptHook } from '../../src/host/wasm/interrupt.ts';
+} from '../../src/host/engines/wasm/instrument.ts';
+import { attachInterrupt, makeInterruptHook } from '../../src/host/engines/wasm/interrupt.ts';
 import { instantiate, wat } from './wat.ts';
 
 type Fn = (...args: number[]) => number;

@@ -5,8 +5,8 @@ import {
   FUEL_GLOBAL_EXPORT,
   INTERRUPT_TABLE_EXPORT,
   instrumentModule,
-} from '../../src/host/wasm/instrument.ts';
-import { attachInterrupt, makeInterruptHook } from '../../src/host/wasm/interrupt.ts';
+} from '../../src/host/engines/wasm/instrument.ts';
+import { attachInterrupt, makeInterruptHook } from '../../src/host/engines/wasm/interrupt.ts';
 import { instantiate, wat } from './wat.ts';
 
 type Fn = (...args: number[]) => number;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse as parseComponentWat } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { detectWasmKind, isWagiCommand } from '../../src/host/wasm/kind.ts';
+import { detectWasmKind, isWagiCommand } from '../../src/host/engines/wasm/kind.ts';
 import { wat } from './wat.ts';
 
 const COMMAND = wat(`(module

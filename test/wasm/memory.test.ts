@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { instrumentModule } from '../../src/host/wasm/instrument.ts';
+import { instrumentModule } from '../../src/host/engines/wasm/instrument.ts';
 import { instantiate, wat } from './wat.ts';
 
 type Fn = (...args: number[]) => number;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { isWasmkubeError } from '../../src/errors.ts';
-import { instrumentModule } from '../../src/host/wasm/instrument.ts';
+import { instrumentModule } from '../../src/host/engines/wasm/instrument.ts';
 
 test('a section whose entry count exceeds its size is refused before anything is built from it', () => {
   const bytes = Uint8Array.from([

@@ -5,8 +5,8 @@ import { dirname, resolve } from 'node:path';
 import { buildServices } from '../../app/build-services.ts';
 import type { WatchEvent } from '../../dev/watch.ts';
 import { WasmkubeError } from '../../errors.ts';
-import { startHost } from '../../host/host.ts';
-import type { LogFormat, LogLevel } from '../../host/logger.ts';
+import type { LogFormat, LogLevel } from '../../host/observability/logger.ts';
+import { startHost } from '../../host/supervisor/host.ts';
 // Not the manifest index: `up --from` should not load the schema (zod, yaml) at start; see below.
 import { appManifestForSingleModule } from '../../manifest/single-module.ts';
 import type { AppManifest, Isolation } from '../../manifest/types.ts';

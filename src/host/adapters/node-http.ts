@@ -6,10 +6,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { WasmkubeError } from '../../errors.ts';
 import type { HttpLimits } from '../../manifest/index.ts';
-import type { HostApp, HostResponse } from '../app.ts';
-import { Cancel } from '../cancel.ts';
-import http from '../node-http-module.ts';
-import { requestIds } from '../request-id.ts';
+import type { HostApp, HostResponse } from '../core/app.ts';
+import { Cancel } from '../core/cancel.ts';
+import http from '../core/node-http-module.ts';
+import { requestIds } from '../core/request-id.ts';
 
 export interface NodeServerOptions {
   readonly host: string;

@@ -3,7 +3,7 @@
 
 import { EventEmitter } from 'node:events';
 import { Readable } from 'node:stream';
-import { BodyReader, type BodyWriter, concatBytes } from '../body.ts';
+import { BodyReader, type BodyWriter, concatBytes } from '../core/body.ts';
 
 /**
  * A body already complete when the call starts goes as one buffer (with a content-length); one still

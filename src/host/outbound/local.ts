@@ -1,7 +1,7 @@
 // Service chaining in process: `http://SERVICE/…`, `http://SERVICE.spin.internal/…` and `http://self/…`
 // handed to the HostApp of this thread when it serves that service, with no socket in between.
 
-import type { HostRequest, HostResponse } from '../app.ts';
+import type { HostRequest, HostResponse } from '../core/app.ts';
 import type { OutboundTarget } from './policy.ts';
 
 /** What the dispatcher needs of the host core (HostApp implements it). */

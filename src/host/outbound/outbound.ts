@@ -4,8 +4,8 @@
 
 import type { Logger } from 'pino';
 import type { ServiceSpec } from '../../manifest/index.ts';
-import { BodyReader, type BodyWriter } from '../body.ts';
-import { Cancel } from '../cancel.ts';
+import { BodyReader, type BodyWriter } from '../core/body.ts';
+import { Cancel } from '../core/cancel.ts';
 import { formatTraceparent, type TraceContext } from '../tracing/trace-context.ts';
 import type { Tracer } from '../tracing/tracer.ts';
 import { writerBody, writerReader, writerStream } from './body-stream.ts';
