@@ -106,7 +106,22 @@ function signal(s: Server, sig: NodeJS.Signals): void {
   }
 }
 
+/** The containers publishing `port`: podman run does not always pass a signal on to its container. */
+function podmanContainers(port: number): string[] {
+  try {
+    return execFileSync('podman', ['ps', '-q', '--filter', `publish=${port}`], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 async function stop(s: Server): Promise<void> {
+  if (/^podman run\b/.test(s.command)) {
+    const ids = podmanContainers(s.port);
+    if (ids.length > 0) execFileSync('podman', ['stop', '--time', '10', ...ids], { stdio: 'ignore' });
+  }
   if (s.proc.exitCode === null) signal(s, 'SIGTERM');
   const killer = setTimeout(() => signal(s, 'SIGKILL'), 30_000);
   await s.exited;
