@@ -54,3 +54,26 @@ export function rustSleepGuest(): Promise<string> {
     ]),
   );
 }
+
+/** Debian's Go with wasip1 (golang-1.23-go, from bookworm-backports on bookworm; scripts/test-deps.sh). */
+export const GO = process.env.WASMKUBE_GO ?? '/usr/lib/go-1.23/bin/go';
+
+export function goGuest(): Promise<string> {
+  return cached('guests/go/wagi-go.go', '.wasm', async (out) => {
+    const tmp = join(GUEST_CACHE_DIR, 'go-build');
+    await run(GO, ['build', '-o', out, join(ROOT, 'guests/go/wagi-go.go')], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        GOOS: 'wasip1',
+        GOARCH: 'wasm',
+        GOCACHE: join(tmp, 'cache'),
+        GOPATH: join(tmp, 'path'),
+        // Offline: never fetch a toolchain or a module.
+        GOTOOLCHAIN: 'local',
+        GOPROXY: 'off',
+        GOFLAGS: '-buildvcs=false',
+      },
+    });
+  });
+}
