@@ -109,9 +109,11 @@ function signal(s: Server, sig: NodeJS.Signals): void {
 /** The containers publishing `port`: podman run does not always pass a signal on to its container. */
 function podmanContainers(port: number): string[] {
   try {
-    return execFileSync('podman', ['ps', '-q', '--filter', `publish=${port}`], { encoding: 'utf8' })
+    // podman 4.3 has no `publish` filter: match the published ports.
+    return execFileSync('podman', ['ps', '--format', '{{.ID}} {{.Ports}}'], { encoding: 'utf8' })
       .split('\n')
-      .filter(Boolean);
+      .filter((line) => line.includes(`:${port}->`))
+      .map((line) => line.split(' ')[0]!);
   } catch {
     return [];
   }
