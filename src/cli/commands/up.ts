@@ -105,12 +105,12 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
     ? await (await oci()).resolveOciSources(parsed)
     : parsed;
   const shutdown = {
-    // The drain delay is for endpoints (Kubernetes) to notice: in a pod, or when asked for. A laptop's
-    // Ctrl-C with nothing in flight stops at once.
+    // The drain delay is for whatever sends traffic to notice: endpoints in a pod, clients of a host that
+    // hands its port over (--reuse-port), or when asked for. A laptop's Ctrl-C stops at once.
     drainDelayMs:
       flags.drainDelay !== undefined
         ? parseDuration(flags.drainDelay, '--drain-delay')
-        : process.env.KUBERNETES_SERVICE_HOST
+        : process.env.KUBERNETES_SERVICE_HOST || flags.reusePort
           ? loaded.host.shutdown.drainDelayMs
           : 0,
     gracePeriodMs:
