@@ -1,8 +1,10 @@
 // wasi:http request-options on the host's own outgoing-handler classes against a real server on
-// 127.0.0.1: the first-byte and between-bytes timeouts end the call with the error codes wasi:http
+// 127.0.0.1: the connect, first-byte and between-bytes timeouts end the call with the error codes wasi:http
 // defines, and the calling request's deadline bounds a call that set no timeout at all.
 
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import pino from 'pino';
 import { httpImports } from '../../src/host/engines/component/http.ts';
@@ -32,10 +34,44 @@ const scope: WaitScope = { wait: (p) => p, onWait() {} };
 // biome-ignore lint/suspicious/noExplicitAny: see above
 type Glue = any;
 
-function setup(deadlineMs = 10_000) {
+/**
+ * A listener on 127.0.0.1 that never accepts, its accept queue filled: the kernel drops further SYNs, so a
+ * connect to it hangs (Node's own servers always accept, so this one is Python's).
+ */
+async function blackhole(): Promise<{ port: number; close: () => void }> {
+  const py = spawn('python3', [
+    '-c',
+    "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)",
+  ]);
+  const port = await new Promise<number>((resolve, reject) => {
+    py.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    py.once('error', reject);
+  });
+  const held: net.Socket[] = [];
+  // Connect until one connect hangs: the queue is full from then on.
+  for (let i = 0; i < 16; i++) {
+    const sock = net.connect({ host: '127.0.0.1', port });
+    held.push(sock);
+    sock.on('error', () => {});
+    const connected = await new Promise<boolean>((resolve) => {
+      sock.once('connect', () => resolve(true));
+      setTimeout(() => resolve(false), 300);
+    });
+    if (!connected) break;
+  }
+  return {
+    port,
+    close: () => {
+      for (const s of held) s.destroy();
+      py.kill();
+    },
+  };
+}
+
+function setup(deadlineMs = 10_000, origin = server.origin) {
   const stats = new OutboundStats();
   const outbound = createOutbound(
-    { name: 'caller', allowedOutboundHosts: [server.origin] } as unknown as ServiceSpec,
+    { name: 'caller', allowedOutboundHosts: [origin] } as unknown as ServiceSpec,
     { logger: pino({ level: 'silent' }), stats, tracer: new IdTracer(), local: undefined },
   );
   const state = { scope, deadline: performance.now() + deadlineMs, requestId: 'r-1', trace: undefined };
@@ -46,7 +82,7 @@ function setup(deadlineMs = 10_000) {
   const request = (path: string) => {
     const req = new types.OutgoingRequest(new types.Fields());
     req.setScheme({ tag: 'HTTP' });
-    req.setAuthority(`127.0.0.1:${server.port}`);
+    req.setAuthority(new URL(origin).host);
     req.setPathWithQuery(path);
     return req;
   };
@@ -58,6 +94,19 @@ function setup(deadlineMs = 10_000) {
 }
 
 describe('request-options', () => {
+  test('connect-timeout: connection-timeout when the server never accepts', async () => {
+    const hole = await blackhole();
+    try {
+      const { types, handle, request, result } = setup(10_000, `http://127.0.0.1:${hole.port}`);
+      const options = new types.RequestOptions();
+      options.setConnectTimeout(200_000_000n);
+      const out = await result(handle(request('/'), options));
+      assert.deepEqual(out, { tag: 'err', val: { tag: 'connection-timeout' } });
+    } finally {
+      hole.close();
+    }
+  });
+
   test('first-byte-timeout: HTTP-response-timeout when the head is late', async () => {
     const { types, handle, request, result } = setup();
     const options = new types.RequestOptions();
