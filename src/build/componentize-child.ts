@@ -2,7 +2,8 @@
 // caller's process, with the module-resolution and filesystem fixes it needs under preview2-shim 0.26.
 
 import { writeFile } from 'node:fs/promises';
-import { registerHooks } from 'node:module';
+// The shim's resolution and preopens, before componentize-js is imported (shared with Spin's builds).
+import './componentize-preload.ts';
 
 interface ChildArgs {
   readonly source: string;
@@ -11,30 +12,8 @@ interface ChildArgs {
   readonly out: string;
 }
 
-const SHIM = '@bytecodealliance/preview2-shim';
-
-// componentize-js 0.23 imports preview2-shim without depending on it; npm nests the shim under jco and
-// jco-transpile, so a bare import from componentize-js fails. Resolve it from jco-transpile instead, so
-// this child and componentize-js share one shim instance (the preopens below must reach it).
-const shimParent = import.meta.resolve('@bytecodealliance/jco-transpile');
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (err) {
-      if (specifier !== SHIM && !specifier.startsWith(`${SHIM}/`)) throw err;
-      return nextResolve(specifier, { ...context, parentURL: shimParent });
-    }
-  },
-});
-
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2] ?? '{}') as ChildArgs;
-  // preview2-shim 0.26 grants no filesystem by default; componentize-js reads the source and WIT through it.
-  const { _setPreopens } = (await import(`${SHIM}/filesystem`)) as {
-    _setPreopens: (preopens: Record<string, string>) => void;
-  };
-  _setPreopens({ '/': '/' });
   const { componentize } = await import('@bytecodealliance/componentize-js');
   const { component } = await componentize({
     sourcePath: args.source,
