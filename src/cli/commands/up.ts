@@ -153,13 +153,7 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
       })
     : undefined;
 
-  // One machine-readable line on stdout (tests and scripts wait for it), a summary for people on stderr.
-  process.stdout.write(
-    `${JSON.stringify({ level: 'info', msg: 'listening', url: host.url, workers: host.workers })}\n`,
-  );
-  progress(`serving ${manifest.name} on ${host.url} with ${host.workers} worker(s)`);
-  for (const r of routes) progress(`  ${r}`);
-
+  // Signals are handled before the listening line: a SIGTERM right after it must drain, not kill.
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (++signals > 1) {
@@ -187,6 +181,13 @@ export async function up(app: string | undefined, flags: UpFlags): Promise<void>
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   (await import('../npm-parent.ts')).onNpmParentExit(() => onSignal('SIGTERM'));
+
+  // One machine-readable line on stdout (tests and scripts wait for it), a summary for people on stderr.
+  process.stdout.write(
+    `${JSON.stringify({ level: 'info', msg: 'listening', url: host.url, workers: host.workers })}\n`,
+  );
+  progress(`serving ${manifest.name} on ${host.url} with ${host.workers} worker(s)`);
+  for (const r of routes) progress(`  ${r}`);
 }
 
 function withIsolation(app: AppManifest, isolation: string | undefined): AppManifest {
