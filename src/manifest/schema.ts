@@ -5,7 +5,7 @@ import { posix } from 'node:path';
 import * as z from 'zod';
 import { WasmkubeError } from '../errors.ts';
 import { DEFAULTS } from './defaults.ts';
-import { DataSchema, FilesSchema } from './files.ts';
+import { DataSchema, FilesSchema } from './files-schema.ts';
 import { AppKubernetesSchema } from './kubernetes-app-schema.ts';
 import { environmentProblems } from './kubernetes-environments.ts';
 import { ServiceKubernetesSchema, serviceKubernetesProblems } from './kubernetes-schema.ts';
